@@ -1,0 +1,336 @@
+// How values cross a process boundary. One byte of tag picks the cheapest path per value:
+//   STR    a string, raw UTF-8 (no serializer at all)
+//   BYTES  a Buffer / Uint8Array, raw
+//   V8     anything else the structured-clone algorithm (v8.serialize) carries as is
+//   MARKED the same, after a walk that replaced what structured clone would lose or refuse:
+//          Errors (class, message, stack, cause, own fields), instances of registered
+//          classes, and this package's primitives (sent as handles: a Lock travels as the
+//          offset of its words in the shared arena).
+// Anything that cannot be sent throws at the call, naming its path: `args[1].onDone is a function`.
+import * as v8 from 'node:v8';
+import { packageErrors, RemoteError } from '../errors.js';
+
+const STR = 0, BYTES = 1, V8 = 2, MARKED = 3;
+const MARK = '\u0000mpts';
+
+/** Implemented by every sendable primitive: its handle is plain data. */
+export const SEND = Symbol.for('mpts.send');
+export interface Sendable {
+  [SEND](): { kind: string; data: unknown };
+}
+type Reviver = (data: unknown) => unknown;
+const revivers = new Map<string, Reviver>();
+
+/** A primitive kind registers how to rebuild itself from its handle. */
+export function registerKind(kind: string, revive: Reviver): void {
+  revivers.set(kind, revive);
+}
+
+type Cls = abstract new (...args: never[]) => object;
+const classesByName = new Map<string, Cls>();
+const namesByClass = new Map<Cls, string>();
+
+/**
+ * Keeps a class's prototype across the boundary (Python pickles classes by reference). Register
+ * it in the module that defines it, so the child, which imports that module, registers it too.
+ */
+export function registerClass(cls: Cls, name: string = cls.name): void {
+  if (typeof cls !== 'function') throw new TypeError(`registerClass: expected a class, got ${typeof cls}`);
+  if (!name) throw new TypeError('registerClass: an anonymous class needs an explicit name');
+  const known = classesByName.get(name);
+  if (known && known !== cls) throw new TypeError(`registerClass: another class is already registered as '${name}'`);
+  classesByName.set(name, cls);
+  namesByClass.set(cls, name);
+}
+
+const builtinErrors: Record<string, new (message?: string) => Error> = {
+  Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
+};
+
+export class SendError extends TypeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TypeError';
+  }
+}
+
+interface Walk {
+  marked: boolean;
+  seen: Map<object, unknown>;
+}
+
+function fail(path: string, what: string, hint = ''): never {
+  throw new SendError(`${path} ${what} and cannot be sent to another process${hint}`);
+}
+
+function prepare(v: unknown, path: string, w: Walk): unknown {
+  switch (typeof v) {
+    case 'string': case 'number': case 'boolean': case 'bigint': case 'undefined':
+      return v;
+    case 'function':
+      return fail(path, `is a function (${v.name || 'anonymous'})`, '; pass data, or an exported function as a Process/Pool target');
+    case 'symbol':
+      return fail(path, 'is a symbol');
+  }
+  if (v === null) return v;
+  const o = v as object;
+  if (w.seen.has(o)) return w.seen.get(o);
+  if (ArrayBuffer.isView(o) || o instanceof ArrayBuffer || o instanceof Date || o instanceof RegExp) return o;
+  if (typeof SharedArrayBuffer !== 'undefined' && o instanceof SharedArrayBuffer) {
+    return fail(path, 'is a SharedArrayBuffer', '; use mp.RawArray, mp.Array or mp.SharedMemory, which work across processes');
+  }
+  const send = (o as Partial<Sendable>)[SEND];
+  if (typeof send === 'function') {
+    w.marked = true;
+    const h = send.call(o);
+    const out = { [MARK]: 'h', kind: h.kind, data: prepare(h.data, path, w) };
+    w.seen.set(o, out);
+    return out;
+  }
+  if (o instanceof Error) return prepareError(o, path, w);
+  if (o instanceof Promise) return fail(path, 'is a Promise', '; await it first');
+  if (o instanceof WeakMap || o instanceof WeakSet) return fail(path, `is a ${o.constructor.name}`);
+  if (Array.isArray(o)) {
+    let out: unknown[] | undefined;
+    w.seen.set(o, o);
+    for (let i = 0; i < o.length; i++) {
+      const x = o[i];
+      if (x === null || (typeof x !== 'object' && typeof x !== 'function' && typeof x !== 'symbol')) {
+        if (out) out[i] = x;
+        continue;
+      }
+      const y = prepare(x, `${path}[${i}]`, w);
+      if (y !== x && !out) {
+        out = o.slice(0, i);
+        w.seen.set(o, out);
+      }
+      if (out) out[i] = y;
+    }
+    return out ?? o;
+  }
+  if (o instanceof Map) {
+    w.seen.set(o, o);
+    let changed = false;
+    const entries: [unknown, unknown][] = [];
+    for (const [k, x] of o) {
+      const pk = prepare(k, `${path}.<key ${String(k)}>`, w);
+      const px = prepare(x, `${path}.get(${typeof k === 'string' ? JSON.stringify(k) : String(k)})`, w);
+      if (pk !== k || px !== x) changed = true;
+      entries.push([pk, px]);
+    }
+    if (!changed) return o;
+    const out = new Map(entries);
+    w.seen.set(o, out);
+    return out;
+  }
+  if (o instanceof Set) {
+    w.seen.set(o, o);
+    let changed = false;
+    const items: unknown[] = [];
+    for (const x of o) {
+      const px = prepare(x, `${path}.<item>`, w);
+      if (px !== x) changed = true;
+      items.push(px);
+    }
+    if (!changed) return o;
+    const out = new Set(items);
+    w.seen.set(o, out);
+    return out;
+  }
+  const proto = Object.getPrototypeOf(o);
+  const registered = proto && namesByClass.get(proto.constructor);
+  if (registered) {
+    w.marked = true;
+    const fields: Record<string, unknown> = {};
+    const out = { [MARK]: 'c', name: registered, fields };
+    w.seen.set(o, out);
+    for (const k of Object.keys(o)) fields[k] = prepare((o as Record<string, unknown>)[k], `${path}.${k}`, w);
+    return out;
+  }
+  // A plain object (or an unregistered class, which structured clone sends as a plain object).
+  w.seen.set(o, o);
+  let out: Record<string, unknown> | undefined;
+  const rec = o as Record<string, unknown>;
+  for (const k of Object.keys(rec)) {
+    const x = rec[k];
+    if (x === null || (typeof x !== 'object' && typeof x !== 'function' && typeof x !== 'symbol')) {
+      if (out) out[k] = x;
+      continue;
+    }
+    const y = prepare(x, `${path}.${k}`, w);
+    if (y !== x && !out) {
+      out = {};
+      for (const k2 of Object.keys(rec)) {
+        if (k2 === k) break;
+        out[k2] = rec[k2];
+      }
+      w.seen.set(o, out);
+    }
+    if (out) out[k] = y;
+  }
+  return out ?? o;
+}
+
+function prepareError(e: Error, path: string, w: Walk): unknown {
+  w.marked = true;
+  const ctor = (e.constructor && e.constructor.name) || 'Error';
+  const fields: Record<string, unknown> = {};
+  const out: Record<string, unknown> = {
+    [MARK]: 'e',
+    ctor: namesByClass.get(e.constructor as Cls) ?? ctor,
+    name: e.name,
+    message: String(e.message),
+    stack: e.stack,
+    fields,
+  };
+  w.seen.set(e, out);
+  if ('cause' in e) out.cause = prepareLenient(e.cause, `${path}.cause`, w);
+  if (e instanceof AggregateError) out.errors = prepareLenient(e.errors, `${path}.errors`, w);
+  for (const k of Object.keys(e)) {
+    if (k === 'name' || k === 'message' || k === 'stack' || k === 'cause') continue;
+    fields[k] = prepareLenient((e as unknown as Record<string, unknown>)[k], `${path}.${k}`, w);
+  }
+  return out;
+}
+
+/** Inside an error, a field that cannot be sent is described rather than failing the error. */
+function prepareLenient(v: unknown, path: string, w: Walk): unknown {
+  try {
+    return prepare(v, path, w);
+  } catch (err) {
+    if (err instanceof SendError) return `[unsendable: ${err.message}]`;
+    throw err;
+  }
+}
+
+function revive(v: unknown, seen: Map<object, unknown>): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (seen.has(v)) return seen.get(v);
+  if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof Date || v instanceof RegExp) return v;
+  if (Array.isArray(v)) {
+    seen.set(v, v);
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (x !== null && typeof x === 'object') v[i] = revive(x, seen);
+    }
+    return v;
+  }
+  if (v instanceof Map) {
+    seen.set(v, v);
+    const entries = [...v].map(([k, x]) => [revive(k, seen), revive(x, seen)] as const);
+    v.clear();
+    for (const [k, x] of entries) v.set(k, x);
+    return v;
+  }
+  if (v instanceof Set) {
+    seen.set(v, v);
+    const items = [...v].map((x) => revive(x, seen));
+    v.clear();
+    for (const x of items) v.add(x);
+    return v;
+  }
+  const rec = v as Record<string, unknown>;
+  const mark = rec[MARK];
+  if (mark === 'h') {
+    const reviver = revivers.get(rec.kind as string);
+    if (!reviver) throw new TypeError(`received a ${String(rec.kind)} handle, but this process has not loaded that kind`);
+    const out = reviver(revive(rec.data, seen));
+    seen.set(v, out);
+    return out;
+  }
+  if (mark === 'e') return reviveError(rec, seen);
+  if (mark === 'c') {
+    const cls = classesByName.get(rec.name as string);
+    const out: Record<string, unknown> = cls ? Object.create(cls.prototype) : {};
+    seen.set(v, out);
+    const fields = rec.fields as Record<string, unknown>;
+    for (const k of Object.keys(fields)) out[k] = revive(fields[k], seen);
+    return out;
+  }
+  seen.set(v, v);
+  for (const k of Object.keys(rec)) {
+    const x = rec[k];
+    if (x !== null && typeof x === 'object') rec[k] = revive(x, seen);
+  }
+  return v;
+}
+
+function reviveError(rec: Record<string, unknown>, seen: Map<object, unknown>): Error {
+  const ctorName = rec.ctor as string;
+  const known = classesByName.get(ctorName) ?? packageErrors[ctorName] ?? builtinErrors[ctorName] ??
+    (ctorName === 'AggregateError' ? AggregateError : undefined);
+  let err: Error;
+  if (known) {
+    err = Object.create(known.prototype) as Error;
+  } else {
+    const r = new RemoteError();
+    r.remoteName = String(rec.name);
+    r.remoteStack = String(rec.stack ?? '');
+    err = r;
+  }
+  seen.set(rec, err);
+  const define = (k: string, value: unknown) =>
+    Object.defineProperty(err, k, { value, writable: true, configurable: true, enumerable: false });
+  define('message', known ? rec.message : `${String(rec.name)}: ${String(rec.message)}`);
+  define('stack', rec.stack);
+  if (known && rec.name !== known.prototype.name) define('name', rec.name);
+  if ('cause' in rec) define('cause', revive(rec.cause, seen));
+  if ('errors' in rec) define('errors', revive(rec.errors, seen));
+  const fields = rec.fields as Record<string, unknown>;
+  for (const k of Object.keys(fields)) (err as unknown as Record<string, unknown>)[k] = revive(fields[k], seen);
+  return err;
+}
+
+/** Encodes one value. `path` names it in errors ('args', 'item', 'result'...). */
+export function encode(value: unknown, path = 'value'): Buffer {
+  if (typeof value === 'string') {
+    const out = Buffer.allocUnsafe(1 + Buffer.byteLength(value));
+    out[0] = STR;
+    out.write(value, 1);
+    return out;
+  }
+  if (value instanceof Uint8Array && (value.constructor === Uint8Array || value instanceof Buffer)) {
+    const out = Buffer.allocUnsafe(1 + value.byteLength);
+    out[0] = BYTES;
+    out.set(value, 1);
+    return out;
+  }
+  const w: Walk = { marked: false, seen: new Map() };
+  const prepared = prepare(value, path, w);
+  const ser = new v8.Serializer();
+  ser.writeRawBytes(Buffer.of(w.marked ? MARKED : V8));
+  ser.writeHeader();
+  try {
+    ser.writeValue(prepared);
+  } catch (e) {
+    fail(path, `contains a value that structured clone refuses (${(e as Error).message})`);
+  }
+  return ser.releaseBuffer();
+}
+
+export function decode(buf: Uint8Array): unknown {
+  switch (buf[0]) {
+    case STR:
+      return Buffer.from(buf.buffer, buf.byteOffset + 1, buf.byteLength - 1).toString('utf8');
+    case BYTES:
+      return Buffer.from(buf.subarray(1));
+    case V8:
+      return deserialize(buf, false);
+    case MARKED:
+      return deserialize(buf, true);
+    default:
+      throw new TypeError(`cannot decode a message with tag ${buf[0]}: the two sides run different versions of multiprocessing-ts`);
+  }
+}
+
+function deserialize(buf: Uint8Array, marked: boolean): unknown {
+  const des = new v8.Deserializer(buf.subarray(1));
+  des.readHeader();
+  const v = des.readValue();
+  return marked ? revive(v, new Map()) : v;
+}
+
+/** Checks that a value can be sent, throwing the same error encode() would. */
+export function checkSendable(value: unknown, path: string): void {
+  prepare(value, path, { marked: false, seen: new Map() });
+}

@@ -1,0 +1,48 @@
+// Loads the native core (native/mpts.c, built at `npm install`). When it cannot load, the
+// reason is kept so that getContext('process') can say why and how to fix it.
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { packageRoot } from '../util/here.js';
+
+export interface Mapped {
+  buffer: ArrayBuffer;
+  fd: number;
+  ino: number;
+  address: number;
+  size?: number;
+}
+
+export type WaitResult = 0 | 1 | 2; // woken, not equal, timed out
+
+export interface NativeCore {
+  memfdCreate(name: string, size: number, reserve: number): Mapped;
+  memfdOpen(pid: number, fd: number, ino: number, size: number): Mapped;
+  shmOpen(name: string, create: boolean, size: number): Mapped & { size: number };
+  shmUnlink(name: string): void;
+  unmap(buffer: ArrayBuffer, address: number, size: number, fd: number): void;
+  arena(size: number, pid?: number, fd?: number, ino?: number): { buffer: ArrayBuffer; fd: number; ino: number } | null;
+  arenaReserve(from: number, to: number): void;
+  wait(view: Int32Array, index: number, expected: number, timeoutMs: number): WaitResult;
+  wake(view: Int32Array, index: number, count: number): number;
+  waitAsync(view: Int32Array, index: number, expected: number, timeoutMs: number): Promise<WaitResult>;
+  pidWait(pid: number, timeoutMs: number): null | { code?: number; signal?: number; reaped?: boolean };
+  gettid(): number;
+}
+
+function load(): { native: NativeCore | null; why: string } {
+  if (process.env.MPTS_NO_NATIVE) return { native: null, why: 'MPTS_NO_NATIVE is set in the environment' };
+  if (process.platform !== 'linux') return { native: null, why: `the native core supports Linux only (this is ${process.platform})` };
+  try {
+    const require = createRequire(join(packageRoot, 'package.json'));
+    return { native: require(join(packageRoot, 'build', 'Release', 'mpts.node')) as NativeCore, why: '' };
+  } catch (e) {
+    return { native: null, why: `the native addon build/Release/mpts.node did not load (${(e as Error).message.split('\n')[0]})` };
+  }
+}
+
+const loaded = load();
+export const native: NativeCore | null = loaded.native;
+/** Why the native core is unavailable, with the fix; '' when it is loaded. */
+export const nativeUnavailable: string = loaded.why
+  ? `${loaded.why}. The 'process' start method needs it: run \`npm rebuild multiprocessing-ts\` (needs python3, make and a C compiler) and unset MPTS_NO_NATIVE.`
+  : '';

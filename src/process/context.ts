@@ -1,0 +1,41 @@
+// Start methods (Python's multiprocessing.context): which one the default context uses, and
+// the check that 'process' can work here at all.
+import { ValueError } from '../errors.js';
+import { native, nativeUnavailable } from '../core/native.js';
+import { warmSpare } from '../spawn/process.js';
+import { runtime, type StartMethod } from './runtime.js';
+
+export const startMethods: readonly StartMethod[] = ['thread', 'process'];
+
+export function checkStartMethod(method: unknown): StartMethod {
+  if (method !== 'thread' && method !== 'process') {
+    throw new ValueError(`cannot find context for ${JSON.stringify(method)}: the start methods are 'thread' and 'process'`);
+  }
+  if (method === 'process' && !native) throw new Error(`the 'process' start method is unavailable: ${nativeUnavailable}`);
+  return method;
+}
+
+export function getAllStartMethods(): StartMethod[] {
+  return native ? [...startMethods] : ['thread'];
+}
+
+/** The default start method; reading it fixes it, as Python's get_start_method() does. */
+export function getStartMethod(allowNone = false): StartMethod | null {
+  if (runtime.startMethod === null && !allowNone) runtime.startMethod = 'thread';
+  return runtime.startMethod;
+}
+
+export function setStartMethod(method: StartMethod | null, options: { force?: boolean } = {}): void {
+  if (runtime.startMethod !== null && runtime.startMethodSetExplicitly && !options.force) {
+    throw new Error('context has already been set: call setStartMethod(method, { force: true }) to change it');
+  }
+  runtime.startMethod = method === null ? null : checkStartMethod(method);
+  runtime.startMethodSetExplicitly = method !== null;
+  if (method === 'process') warmSpare();
+}
+
+export function resolveStartMethod(own: StartMethod | null): StartMethod {
+  const m = own ?? getStartMethod()!;
+  if (m === 'process') checkStartMethod(m);
+  return m;
+}

@@ -1,0 +1,48 @@
+// The first code a child runs, under either start method. It receives the boot message
+// (workerData for a thread, the first IPC message for a process), carries the parent's
+// loaders into the child (Node 20 does not apply --import to workers), and hands over to
+// runChild. A process child ends when its parent does: it never outlives the family.
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { isMainThread, workerData } from 'node:worker_threads';
+import { setChildBoot } from '../core/core.js';
+import type { BootMessage } from './types.js';
+
+async function receive(): Promise<BootMessage> {
+  if (!isMainThread) return (workerData as { mpts: BootMessage }).mpts;
+  process.on('disconnect', () => process.exit(1));
+  const boot = await new Promise<BootMessage>((resolve) => {
+    process.once('message', (m: { mpts: BootMessage }) => resolve(m.mpts));
+  });
+  (process.channel as { unref?: () => void } | undefined)?.unref?.();
+  if (boot.env) {
+    for (const k of Object.keys(process.env)) if (!(k in boot.env)) delete process.env[k];
+    Object.assign(process.env, boot.env);
+  }
+  if (process.cwd() !== boot.cwd) process.chdir(boot.cwd);
+  return boot;
+}
+
+async function loadLoaders(boot: BootMessage): Promise<void> {
+  // A process child got them from execArgv already; a worker needs them imported by hand.
+  if (isMainThread) return;
+  const require = createRequire(join(boot.cwd, 'noop.js'));
+  for (const { kind, specifier } of boot.loaders) {
+    let resolved = specifier;
+    try {
+      resolved = require.resolve(specifier);
+    } catch {
+      /* a URL or something only import() resolves */
+    }
+    if (kind === 'require') require(resolved);
+    else await import(resolved.startsWith('/') ? pathToFileURL(resolved).href : resolved);
+  }
+}
+
+const boot = await receive();
+setChildBoot(boot);
+await loadLoaders(boot);
+const { runChild } = await import('../process/child.js');
+await import('../index.js');
+await runChild(boot);

@@ -1,0 +1,67 @@
+// The `thread` start method: each child is a worker thread (its own V8 isolate and event loop).
+// Exit codes are made to read as under `process`: -15 after terminate(), -9 after kill().
+import { Worker } from 'node:worker_threads';
+import { core } from '../core/core.js';
+import { native } from '../core/native.js';
+import { threadPid } from '../process/runtime.js';
+import { bootstrapFile, ST_CODE, ST_PID, ST_STATE, STATE_EXITED, type BootMessage, type ChildHandle } from './types.js';
+import { deadlineOf, remaining } from '../util/options.js';
+
+export function startThread(boot: BootMessage, daemon: boolean): ChildHandle {
+  const worker = new Worker(bootstrapFile, { workerData: { mpts: boot } });
+  if (daemon) worker.unref();
+  const c = core();
+  const base = boot.status >> 2;
+  let forced: number | null = null;
+  let exitcode: number | null = null;
+  const record = (code: number) => {
+    exitcode = code;
+    Atomics.store(c.i32, base + ST_CODE, code);
+    Atomics.store(c.i32, base + ST_STATE, STATE_EXITED);
+    c.wake(base + ST_STATE, 0x7fffffff);
+  };
+  // The bootstrap prints the child's own uncaught errors; this only keeps the parent alive.
+  worker.on('error', () => {});
+  const exited = new Promise<number>((resolve) => {
+    worker.once('exit', (code) => {
+      if (exitcode === null) record(forced ?? code);
+      resolve(exitcode!);
+    });
+  });
+  const end = (signal: number) => {
+    if (exitcode !== null) return;
+    forced = -signal;
+    record(forced);
+    void worker.terminate();
+  };
+  let pid = native ? 0 : threadPid(process.pid, worker.threadId);
+  return {
+    exited,
+    get exitcode() {
+      return exitcode;
+    },
+    pid() {
+      // Under the native core the pid is the thread's OS id, which the child reports at boot.
+      const deadline = deadlineOf(10_000);
+      while (pid === 0) {
+        pid = Atomics.load(c.i32, base + ST_PID);
+        if (pid !== 0 || Atomics.load(c.i32, base + ST_STATE) === STATE_EXITED) break;
+        if (c.wait(base + ST_PID, 0, remaining(deadline)) === 2) break;
+      }
+      return pid || threadPid(process.pid, worker.threadId);
+    },
+    terminate: () => end(15),
+    kill: () => end(9),
+    waitSync(ms) {
+      const deadline = deadlineOf(ms);
+      for (;;) {
+        const state = Atomics.load(c.i32, base + ST_STATE);
+        if (state === STATE_EXITED) {
+          exitcode ??= Atomics.load(c.i32, base + ST_CODE);
+          return exitcode;
+        }
+        if (c.wait(base + ST_STATE, state, remaining(deadline)) === 2 && Atomics.load(c.i32, base + ST_STATE) !== STATE_EXITED) return null;
+      }
+    },
+  };
+}

@@ -1,0 +1,54 @@
+// What the two start methods share: the boot message a child receives, the handle the parent
+// keeps, and the status words (in the shared arena) through which a child reports its pid and
+// exit code, so that a synchronous join works while the parent's event loop is blocked.
+import { join } from 'node:path';
+import type { ArenaBoot } from '../core/core.js';
+import type { BootIdentity } from '../process/runtime.js';
+import type { TargetSpec } from '../targets/describe.js';
+import { esmDir } from '../util/here.js';
+
+export interface BootMessage {
+  arena: ArenaBoot;
+  proc: BootIdentity;
+  /** byte offset of the child's status words */
+  status: number;
+  spec: TargetSpec | null;
+  /** spec names a Process subclass: rebuild it from `fields` and call run() */
+  subclass: boolean;
+  args: Uint8Array;
+  fields: Uint8Array | null;
+  /** --import / --loader / --require modules the child must load before the target */
+  loaders: { kind: 'import' | 'require'; specifier: string }[];
+  cwd: string;
+  env?: Record<string, string | undefined>;
+}
+
+/** Word offsets inside a child's status block (4 words). */
+export const ST_STATE = 0, ST_CODE = 1, ST_PID = 2;
+export const STATE_BOOTING = 0, STATE_RUNNING = 1, STATE_EXITED = 2;
+export const STATUS_BYTES = 16;
+
+export interface ChildHandle {
+  /** Settles with the exit code when the child has ended. */
+  readonly exited: Promise<number>;
+  readonly exitcode: number | null;
+  pid(): number;
+  terminate(): void;
+  kill(): void;
+  /** Blocks up to ms (-1 forever); the exit code, or null if the child still runs. */
+  waitSync(ms: number): number | null;
+}
+
+export const bootstrapFile = join(esmDir, 'spawn', 'bootstrap.js');
+
+/** The loaders given to this Node (--import tsx, --require ts-node/register, ...). */
+export function loadersOf(execArgv: string[]): BootMessage['loaders'] {
+  const out: BootMessage['loaders'] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const m = /^--(import|loader|experimental-loader|require|r)(?:=(.*))?$/.exec(execArgv[i]) ?? (execArgv[i] === '-r' ? [execArgv[i], 'r'] : null);
+    if (!m) continue;
+    const specifier = m[2] ?? execArgv[++i];
+    if (specifier) out.push({ kind: m[1] === 'require' || m[1] === 'r' ? 'require' : 'import', specifier });
+  }
+  return out;
+}

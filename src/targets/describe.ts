@@ -1,0 +1,198 @@
+// Parent side of target shipping (API.md, "Where a target function comes from"): turn a
+// function into something a child can load. The child never shares our heap, so a function
+// travels as the module that exports it plus its export name, or, when it is self-contained,
+// as its source text. The user names nothing: we find the module ourselves.
+//   1. cheap: the calling file and the main script are parsed, and an export whose source text
+//      is exactly fn.toString() is the function;
+//   2. otherwise V8 tells where the function was defined ([[FunctionLocation]] through an
+//      in-thread inspector session, synchronous) and we parse the code V8 actually ran (so a
+//      .ts file under tsx is read as the JS it compiled to);
+//   3. not exported: sent by source if it uses nothing from outside, else a clear error now.
+import { readFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { functionAt, freeNames, parseModule, type ModuleFacts } from './analyze.js';
+import { selfFile } from '../util/here.js';
+import { dirname } from 'node:path';
+
+export type TargetSpec =
+  | { kind: 'export'; module: string; name: string }
+  | { kind: 'source'; source: string; name: string };
+
+/** An explicit reference to an exported function: `{ module: URL | path, name }`. */
+export interface TargetRef {
+  module: string | URL;
+  name: string;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export type AnyFunction = Function;
+
+export class TargetError extends TypeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TypeError';
+  }
+}
+
+const cache = new WeakMap<object, TargetSpec>();
+const packageDir = dirname(dirname(selfFile));
+
+export function isTargetRef(v: unknown): v is TargetRef {
+  return typeof v === 'object' && v !== null && 'module' in v && 'name' in v && typeof (v as TargetRef).name === 'string';
+}
+
+export function describeTarget(target: AnyFunction | TargetRef, what = 'target'): TargetSpec {
+  if (isTargetRef(target)) return { kind: 'export', module: moduleUrl(target.module), name: target.name };
+  if (typeof target !== 'function') throw new TargetError(`${what} must be a function or { module, name }, got ${target === null ? 'null' : typeof target}`);
+  const known = cache.get(target);
+  if (known) return known;
+  const spec = find(target, what);
+  cache.set(target, spec);
+  return spec;
+}
+
+function moduleUrl(m: string | URL): string {
+  if (m instanceof URL) return m.href;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(m)) return m;
+  if (isAbsolute(m) || m.startsWith('.')) return pathToFileURL(resolve(m)).href;
+  return m; // a bare package specifier, resolved by the child
+}
+
+function label(fn: AnyFunction): string {
+  return fn.name ? `'${fn.name}'` : 'an anonymous function';
+}
+
+function find(fn: AnyFunction, what: string): TargetSpec {
+  const text = Function.prototype.toString.call(fn);
+  if (text.includes('[native code]')) {
+    throw new TargetError(`${what} ${label(fn)} is a built-in or bound function: a child cannot import it. Wrap it in an exported function.`);
+  }
+  for (const file of candidateFiles()) {
+    const facts = factsOfFile(file);
+    const name = facts?.byText.get(text);
+    if (name) return { kind: 'export', module: pathToFileURL(file).href, name };
+  }
+  const located = locate(fn);
+  if (located) {
+    const hit = functionAt(located.facts, located.offset);
+    const exportName = hit?.binding ? (hit.binding === '*default*' ? 'default' : located.facts.exported.get(hit.binding)) : undefined;
+    if (exportName) return { kind: 'export', module: located.url, name: exportName };
+    const byText = located.facts.byText.get(text);
+    if (byText) return { kind: 'export', module: located.url, name: byText };
+  }
+  return bySource(fn, text, what, located?.url);
+}
+
+function bySource(fn: AnyFunction, text: string, what: string, url?: string): TargetSpec {
+  const where = url ? ` in ${url}` : '';
+  const free = freeNames(text);
+  if (free === null) {
+    throw new TargetError(`${what} ${label(fn)}${where} is not exported from its module and is not a standalone function expression; export it (or pass { module, name })`);
+  }
+  const missing = free.filter((n) => !(n in globalThis));
+  if (missing.length) {
+    throw new TargetError(
+      `${what} ${label(fn)}${where} uses ${missing.map((m) => `'${m}'`).join(', ')} from outside itself, which a child does not have: ` +
+        'the function must be self-contained (use only its parameters and globals) or be exported from its module',
+    );
+  }
+  return { kind: 'source', source: text, name: fn.name };
+}
+
+// ---------------------------------------------------------------- the cheap path
+
+function candidateFiles(): string[] {
+  const files: string[] = [];
+  const saved = Error.prepareStackTrace;
+  try {
+    Error.prepareStackTrace = (_e, frames) => frames;
+    const frames = new Error().stack as unknown as NodeJS.CallSite[];
+    for (const f of frames) {
+      let name = f.getFileName() ?? '';
+      if (name.startsWith('file:')) name = fileURLToPath(name);
+      if (!name || name.startsWith('node:') || !isAbsolute(name) || name.startsWith(packageDir)) continue;
+      if (!files.includes(name)) files.push(name);
+      if (files.length >= 2) break;
+    }
+  } finally {
+    Error.prepareStackTrace = saved;
+  }
+  const main = process.argv[1];
+  if (main && isAbsolute(main) && !files.includes(main)) files.push(main);
+  return files.filter((f) => /\.(m|c)?js$/.test(f));
+}
+
+const fileFacts = new Map<string, ModuleFacts | null>();
+function factsOfFile(file: string): ModuleFacts | null {
+  if (!fileFacts.has(file)) {
+    let facts: ModuleFacts | null = null;
+    try {
+      facts = parseModule(readFileSync(file, 'utf8'));
+    } catch {
+      facts = null;
+    }
+    fileFacts.set(file, facts);
+  }
+  return fileFacts.get(file)!;
+}
+
+// ---------------------------------------------------------------- where V8 says it is
+
+let session: Session | null = null;
+const scriptUrls = new Map<string, string>();
+const scriptFacts = new Map<string, ModuleFacts | null>();
+
+function post<T>(method: string, params: object = {}): T {
+  let out: T | undefined, err: Error | null = null;
+  session!.post(method, params, (e: Error | null, r?: object) => {
+    err = e;
+    out = r as T;
+  });
+  if (err) throw err;
+  return out as T;
+}
+
+function locate(fn: AnyFunction): { url: string; facts: ModuleFacts; offset: number } | null {
+  try {
+    if (!session) {
+      session = new Session();
+      session.connect();
+      session.on('Debugger.scriptParsed', (m) => scriptUrls.set(m.params.scriptId, m.params.url));
+    }
+    const key = Symbol.for('mpts.probe');
+    (globalThis as Record<symbol, unknown>)[key] = fn;
+    let loc: { scriptId: string; lineNumber: number; columnNumber: number } | undefined;
+    try {
+      const { result } = post<{ result: { objectId: string } }>('Runtime.evaluate', { expression: "globalThis[Symbol.for('mpts.probe')]" });
+      const props = post<{ internalProperties?: { name: string; value: { value: typeof loc } }[] }>('Runtime.getProperties', { objectId: result.objectId, ownProperties: true });
+      loc = props.internalProperties?.find((p) => p.name === '[[FunctionLocation]]')?.value.value;
+      post('Runtime.releaseObject', { objectId: result.objectId });
+    } finally {
+      delete (globalThis as Record<symbol, unknown>)[key];
+    }
+    if (!loc) return null;
+    if (!scriptFacts.has(loc.scriptId)) {
+      // The debugger is on only while we read: it reports every script (and its URL) at enable.
+      post('Debugger.enable');
+      try {
+        const { scriptSource } = post<{ scriptSource: string }>('Debugger.getScriptSource', { scriptId: loc.scriptId });
+        scriptFacts.set(loc.scriptId, parseModule(scriptSource));
+      } finally {
+        post('Debugger.disable');
+      }
+    }
+    const facts = scriptFacts.get(loc.scriptId);
+    const url = scriptUrls.get(loc.scriptId);
+    if (!facts || !url) return null;
+    let offset = 0;
+    for (let line = 0, i = 0; line < loc.lineNumber; line++) {
+      i = facts.source.indexOf('\n', i) + 1;
+      offset = i;
+    }
+    return { url: url.startsWith('/') ? pathToFileURL(url).href : url, facts, offset: offset + loc.columnNumber };
+  } catch {
+    return null;
+  }
+}

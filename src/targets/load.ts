@@ -1,0 +1,27 @@
+// Child side of target shipping: import the defining module (running its top-level code again,
+// exactly Python's spawn rule) and take the export, or evaluate a self-contained source.
+import type { TargetSpec } from './describe.js';
+
+export async function loadTarget(spec: TargetSpec): Promise<(...args: unknown[]) => unknown> {
+  if (spec.kind === 'source') {
+    try {
+      return (0, eval)(`(${spec.source})`) as (...args: unknown[]) => unknown;
+    } catch (e) {
+      throw new TypeError(`target '${spec.name}' could not be rebuilt from its source in the child (${(e as Error).message}); export it from its module instead`);
+    }
+  }
+  let ns: Record<string, unknown>;
+  try {
+    ns = (await import(spec.module)) as Record<string, unknown>;
+  } catch (e) {
+    const err = new TypeError(`target '${spec.name}': the child could not import ${spec.module}: ${(e as Error).message}`);
+    (err as Error).cause = e;
+    throw err;
+  }
+  let fn = ns[spec.name];
+  if (fn === undefined && ns.default && typeof ns.default === 'object') fn = (ns.default as Record<string, unknown>)[spec.name];
+  if (typeof fn !== 'function') {
+    throw new TypeError(`target '${spec.name}': ${spec.module} has no exported function '${spec.name}' in the child`);
+  }
+  return fn as (...args: unknown[]) => unknown;
+}
