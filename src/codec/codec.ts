@@ -19,7 +19,13 @@ export interface Sendable {
   [SEND](): { kind: string; data: unknown };
 }
 type Reviver = (data: unknown) => unknown;
-const revivers = new Map<string, Reviver>();
+// Registries live on globalThis so that the ESM build and the CommonJS bundle, when both are
+// loaded in one thread, see the same classes and kinds.
+function shared<T>(key: string, make: () => T): T {
+  const g = globalThis as Record<symbol, unknown>;
+  return (g[Symbol.for(key)] ??= make()) as T;
+}
+const revivers = shared('mpts.codec.kinds', () => new Map<string, Reviver>());
 
 /** A primitive kind registers how to rebuild itself from its handle. */
 export function registerKind(kind: string, revive: Reviver): void {
@@ -27,8 +33,8 @@ export function registerKind(kind: string, revive: Reviver): void {
 }
 
 type Cls = abstract new (...args: never[]) => object;
-const classesByName = new Map<string, Cls>();
-const namesByClass = new Map<Cls, string>();
+const classesByName = shared('mpts.codec.classes', () => new Map<string, Cls>());
+const namesByClass = shared('mpts.codec.names', () => new Map<Cls, string>());
 
 /**
  * Keeps a class's prototype across the boundary (Python pickles classes by reference). Register

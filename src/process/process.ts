@@ -44,6 +44,11 @@ function state(p: Process): State {
   return s;
 }
 
+/** Python names children after their class; ours and a context's bound Process read 'Process'. */
+function classLabel(cls: typeof Process): string {
+  return Object.prototype.hasOwnProperty.call(cls, 'startMethod') || !cls.name ? 'Process' : cls.name;
+}
+
 const signalNames: Record<number, string> = { 15: 'SIGTERM', 9: 'SIGKILL', 2: 'SIGINT', 1: 'SIGHUP', 6: 'SIGABRT', 11: 'SIGSEGV' };
 
 export class Process {
@@ -60,7 +65,7 @@ export class Process {
     const identity = [...runtime.identity, ++runtime.counter];
     states.set(this, {
       target, args, identity,
-      name: name ?? `${new.target.name === 'Process' || !new.target.name ? 'Process' : new.target.name}-${identity.join(':')}`,
+      name: name ?? `${classLabel(new.target)}-${identity.join(':')}`,
       daemon: daemon ?? runtime.daemon,
       authkey: runtime.authkey,
       handle: null, closed: false, self: false, pid: null,
@@ -209,7 +214,7 @@ export class Process {
       const code = this.exitcode;
       status = code === null ? 'started' : code === 0 ? 'stopped' : code < 0 ? `stopped[${signalNames[-code] ?? -code}]` : `stopped exitcode=${code}`;
     }
-    return `<${this.constructor.name}(${s.name}, ${status}${s.daemon ? ' daemon' : ''})>`;
+    return `<${classLabel(this.constructor as typeof Process)}(${s.name}, ${status}${s.daemon ? ' daemon' : ''})>`;
   }
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();

@@ -2,8 +2,9 @@
 // (workerData for a thread, the first IPC message for a process), carries the parent's
 // loaders into the child (Node 20 does not apply --import to workers), and hands over to
 // runChild. A process child ends when its parent does: it never outlives the family.
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { createRequire, register } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { setChildBoot } from '../core/core.js';
@@ -24,6 +25,10 @@ async function receive(): Promise<BootMessage> {
   return boot;
 }
 
+interface TsxPackage {
+  exports: Record<string, { import: { default: string } }>;
+}
+
 async function loadLoaders(boot: BootMessage): Promise<void> {
   // A process child got them from execArgv already; a worker needs them imported by hand.
   if (isMainThread) return;
@@ -35,8 +40,23 @@ async function loadLoaders(boot: BootMessage): Promise<void> {
     } catch {
       /* a URL or something only import() resolves */
     }
-    if (kind === 'require') require(resolved);
-    else await import(resolved.startsWith('/') ? pathToFileURL(resolved).href : resolved);
+    if (kind === 'require') {
+      require(resolved);
+      continue;
+    }
+    if (/[\\/]node_modules[\\/]tsx[\\/]/.test(resolved) || specifier === 'tsx') {
+      // tsx refuses to be registered as hooks; its API registers itself in this thread.
+      const pkgFile = require.resolve('tsx/package.json');
+      const entry = (JSON.parse(readFileSync(pkgFile, 'utf8')) as TsxPackage).exports['./esm/api'].import.default;
+      const api = (await import(pathToFileURL(join(dirname(pkgFile), entry)).href)) as { register(): void };
+      api.register();
+      continue;
+    }
+    const url = resolved.startsWith('/') ? pathToFileURL(resolved).href : resolved;
+    const mod = (await import(url)) as { resolve?: unknown; load?: unknown };
+    // A module of loader hooks (what --loader takes, and what `--import tsx` resolves to)
+    // only acts once registered.
+    if (typeof mod.resolve === 'function' || typeof mod.load === 'function') register(url, pathToFileURL(boot.cwd + '/'));
   }
 }
 

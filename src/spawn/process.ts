@@ -42,10 +42,12 @@ export function startProcess(boot: BootMessage, daemon: boolean): ChildHandle {
   live.add(entry);
   setImmediate(warmSpare);
   let exitcode: number | null = null;
+  const codeOf = (code: number | null, signal: NodeJS.Signals | null) =>
+    code ?? -(constants.signals[signal as keyof typeof constants.signals] ?? 1);
   const exited = new Promise<number>((resolve) => {
     child.once('exit', (code, signal) => {
       live.delete(entry);
-      exitcode ??= code ?? -(constants.signals[signal as keyof typeof constants.signals] ?? 1);
+      exitcode ??= codeOf(code, signal);
       resolve(exitcode);
     });
   });
@@ -62,7 +64,7 @@ export function startProcess(boot: BootMessage, daemon: boolean): ChildHandle {
       if (exitcode !== null) return exitcode;
       const r = native!.pidWait(pid, ms);
       if (r === null) return null;
-      if (r.reaped) return exitcode;
+      if (r.reaped) return (exitcode ??= child.exitCode !== null || child.signalCode !== null ? codeOf(child.exitCode, child.signalCode) : null);
       exitcode = r.code !== undefined ? r.code : -(r.signal ?? 1);
       return exitcode;
     },

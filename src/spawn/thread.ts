@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { core } from '../core/core.js';
 import { native } from '../core/native.js';
 import { threadPid } from '../process/runtime.js';
-import { bootstrapFile, ST_CODE, ST_PID, ST_STATE, STATE_EXITED, type BootMessage, type ChildHandle } from './types.js';
+import { bootstrapFile, ST_CODE, ST_PID, ST_STATE, STATE_BOOTING, STATE_EXITED, type BootMessage, type ChildHandle } from './types.js';
 import { deadlineOf, remaining } from '../util/options.js';
 
 export function startThread(boot: BootMessage, daemon: boolean): ChildHandle {
@@ -20,8 +20,13 @@ export function startThread(boot: BootMessage, daemon: boolean): ChildHandle {
     Atomics.store(c.i32, base + ST_STATE, STATE_EXITED);
     c.wake(base + ST_STATE, 0x7fffffff);
   };
-  // The bootstrap prints the child's own uncaught errors; this only keeps the parent alive.
-  worker.on('error', () => {});
+  // Once running, the child prints its own uncaught errors; one raised while it boots (a loader
+  // that fails, say) is printed here, as the child would have.
+  worker.on('error', (e) => {
+    if (Atomics.load(c.i32, base + ST_STATE) === STATE_BOOTING) {
+      process.stderr.write(`Process ${boot.proc.name}:\n${e instanceof Error ? e.stack : String(e)}\n`);
+    }
+  });
   const exited = new Promise<number>((resolve) => {
     worker.once('exit', (code) => {
       if (exitcode === null) record(forced ?? code);

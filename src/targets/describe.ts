@@ -44,12 +44,27 @@ export function isTargetRef(v: unknown): v is TargetRef {
 }
 
 export function describeTarget(target: AnyFunction | TargetRef, what = 'target'): TargetSpec {
-  if (isTargetRef(target)) return { kind: 'export', module: moduleUrl(target.module), name: target.name };
+  if (isTargetRef(target)) return checkRef({ kind: 'export', module: moduleUrl(target.module), name: target.name }, what);
   if (typeof target !== 'function') throw new TargetError(`${what} must be a function or { module, name }, got ${target === null ? 'null' : typeof target}`);
   const known = cache.get(target);
   if (known) return known;
   const spec = find(target, what);
   cache.set(target, spec);
+  return spec;
+}
+
+/** A named module we can read is parsed now, so that a syntax error fails the call, not the child. */
+function checkRef(spec: TargetSpec & { kind: 'export' }, what: string): TargetSpec {
+  if (!spec.module.startsWith('file:') || !/\.(m|c)?js$/.test(spec.module)) return spec;
+  let source: string;
+  try {
+    source = readFileSync(fileURLToPath(spec.module), 'utf8');
+  } catch (e) {
+    throw new TargetError(`${what} '${spec.name}': cannot read ${spec.module} (${(e as Error).message})`);
+  }
+  if (!parseModule(source)) {
+    throw new TargetError(`${what} '${spec.name}': ${spec.module} has a syntax error, so a child could not import it`);
+  }
   return spec;
 }
 

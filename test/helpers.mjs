@@ -1,0 +1,25 @@
+// Shared by the tests: run a Node script as a separate program and collect what it printed.
+import { spawn } from 'node:child_process';
+
+export const methods = ['thread', 'process'];
+
+export function runNode(args, { env = {}, timeout = 60_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`node ${args.join(' ')} did not finish in ${timeout} ms\n${stdout}\n${stderr}`));
+    }, timeout);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, pid: child.pid });
+    });
+  });
+}
+
+export function jsonLines(text) {
+  return text.split('\n').filter((l) => l.startsWith('{') || l.startsWith('[')).map((l) => JSON.parse(l));
+}
