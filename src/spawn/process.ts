@@ -4,14 +4,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { native, nativeUnavailable } from '../core/native.js';
-import { bootstrapFile, type BootMessage, type ChildHandle } from './types.js';
+import { bootstrapFile, childExecArgv, type BootMessage, type ChildHandle } from './types.js';
 
 let spare: ChildProcess | null = null;
 const live = new Set<{ child: ChildProcess; daemon: boolean }>();
 
 function forkChild(): ChildProcess {
   const child = fork(bootstrapFile, [], {
-    execArgv: process.execArgv,
+    execArgv: childExecArgv(),
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

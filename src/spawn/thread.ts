@@ -4,11 +4,11 @@ import { Worker } from 'node:worker_threads';
 import { core } from '../core/core.js';
 import { native } from '../core/native.js';
 import { threadPid } from '../process/runtime.js';
-import { bootstrapFile, ST_CODE, ST_PID, ST_STATE, STATE_BOOTING, STATE_EXITED, type BootMessage, type ChildHandle } from './types.js';
+import { bootstrapFile, childExecArgv, ST_CODE, ST_PID, ST_STATE, STATE_BOOTING, STATE_EXITED, type BootMessage, type ChildHandle } from './types.js';
 import { deadlineOf, remaining } from '../util/options.js';
 
 export function startThread(boot: BootMessage, daemon: boolean): ChildHandle {
-  const worker = new Worker(bootstrapFile, { workerData: { mpts: boot } });
+  const worker = new Worker(bootstrapFile, { workerData: { mpts: boot }, execArgv: childExecArgv() });
   if (daemon) worker.unref();
   const c = core();
   const base = boot.status >> 2;

@@ -52,3 +52,21 @@ export function loadersOf(execArgv: string[]): BootMessage['loaders'] {
   }
   return out;
 }
+
+/**
+ * The parent's Node flags minus those that belong to the parent's own entry (an --eval
+ * script, --input-type) or cannot be shared (an inspector port): what a child runs with.
+ */
+export function childExecArgv(execArgv: string[] = process.execArgv): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i];
+    if (/^(-e|--eval|-p|--print)$/.test(a)) {
+      i++;
+      continue;
+    }
+    if (/^(--input-type|--eval|--print|--inspect|--inspect-brk|--inspect-port|--debug-port)(=|$)/.test(a)) continue;
+    out.push(a);
+  }
+  return out;
+}
