@@ -87,6 +87,12 @@ describe('the shared-memory core', () => {
     assert.match(r.stdout, /exit 0 true/);
   });
 
+  it('require() of the package works, and a CommonJS module can export a target', async () => {
+    const r = await runNode([fixture('cjs-target.cjs')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /cjs child got 5 Process-1\nexit 0/);
+  });
+
   it('logToStderr shows the child lifecycle under the child name', async () => {
     const r = await runNode(['--input-type=module', '-e', `
       import * as mp from 'multiprocessing-ts';
