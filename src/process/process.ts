@@ -6,7 +6,7 @@ import { core } from '../core/core.js';
 import { ValueError } from '../errors.js';
 import { startProcess } from '../spawn/process.js';
 import { startThread } from '../spawn/thread.js';
-import { loadersOf, STATUS_BYTES, type BootMessage, type ChildHandle } from '../spawn/types.js';
+import { STATUS_BYTES, type BootMessage, type ChildHandle } from '../spawn/types.js';
 import { describeTarget, type AnyFunction, type TargetRef, type TargetSpec } from '../targets/describe.js';
 import { logger } from '../util/logger.js';
 import { timeoutMs } from '../util/options.js';
@@ -101,7 +101,6 @@ export class Process {
       status, spec, subclass,
       args: subclass ? encode([], 'args') : encode(s.args, 'args'),
       fields,
-      loaders: loadersOf(process.execArgv),
       cwd: process.cwd(),
     };
     s.handle = method === 'thread' ? startThread(boot, s.daemon) : startProcess(boot, s.daemon);

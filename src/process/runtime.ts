@@ -28,27 +28,34 @@ export function threadPid(osPid: number, tid: number): number {
   return osPid * 100000 + tid;
 }
 
-const boot = childBoot() as (ReturnType<typeof childBoot> & { proc?: BootIdentity }) | undefined;
-
 export const runtime = {
-  isMain: !boot?.proc,
-  name: boot?.proc?.name ?? 'MainProcess',
-  pid: boot?.proc ? ownPid() : process.pid,
-  authkey: boot?.proc ? Buffer.from(boot.proc.authkey) : randomBytes(32),
-  identity: boot?.proc?.identity ?? ([] as number[]),
-  daemon: boot?.proc?.daemon ?? false,
-  parent: boot?.proc?.parent ?? null,
+  isMain: true,
+  name: 'MainProcess',
+  pid: process.pid,
+  authkey: randomBytes(32),
+  identity: [] as number[],
+  daemon: false,
+  parent: null as { name: string; pid: number } | null,
   counter: 0,
-  startMethod: (boot?.proc?.startMethod ?? null) as StartMethod | null,
+  startMethod: null as StartMethod | null,
   startMethodSetExplicitly: false,
 };
 
-if (boot?.proc && boot.proc.logLevel !== null) {
-  logger.setLevel(boot.proc.logLevel);
-  logger.attach(true, () => runtime.name);
-} else {
-  logger.attach(false, () => runtime.name);
+/** Makes this thread/process the child described by its boot message. */
+export function adoptBoot(proc: BootIdentity): void {
+  Object.assign(runtime, {
+    isMain: false, name: proc.name, pid: ownPid(), authkey: Buffer.from(proc.authkey), identity: proc.identity,
+    daemon: proc.daemon, parent: proc.parent, startMethod: proc.startMethod,
+  });
+  if (proc.logLevel !== null) {
+    logger.setLevel(proc.logLevel);
+    logger.attach(true, () => runtime.name);
+  }
 }
+
+const booted = (childBoot() as { proc?: BootIdentity } | undefined)?.proc;
+if (booted) adoptBoot(booted);
+logger.attach(logger.handlersAttached, () => runtime.name);
 
 export function logToStderr(level?: number | string): typeof logger {
   if (level !== undefined) logger.setLevel(level as never);

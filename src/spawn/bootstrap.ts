@@ -1,14 +1,15 @@
-// The first code a child runs, under either start method. It receives the boot message
-// (workerData for a thread, the first IPC message for a process), carries the parent's
-// loaders into the child (Node 20 does not apply --import to workers), and hands over to
-// runChild. A process child ends when its parent does: it never outlives the family.
-import { createRequire, register } from 'node:module';
+// The first code a child runs, under either start method. A child is started as a spare: it
+// boots Node, carries the parent's loaders in (Node 20 does not apply --import to workers) and
+// loads this package, all before it is needed; then it waits for its boot message (a worker
+// message for a thread, the first IPC message for a process) and hands over to runChild.
+// A process child ends when its parent does: it never outlives the family.
 import { readFileSync, writeSync } from 'node:fs';
+import { createRequire, register } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isMainThread, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { setChildBoot } from '../core/core.js';
-import { ST_CODE, ST_STATE, STATE_EXITED, type BootMessage } from './types.js';
+import { loadersOf, type Loader, ST_CODE, ST_STATE, STATE_EXITED, type BootMessage } from './types.js';
 
 /**
  * A worker's stdout/stderr normally travel through the parent thread's event loop, so a
@@ -34,33 +35,24 @@ function writeStdioDirectly(): void {
   }
 }
 
-async function receive(): Promise<BootMessage> {
+function receive(): Promise<BootMessage> {
   if (!isMainThread) {
-    writeStdioDirectly();
-    return (workerData as { mpts: BootMessage }).mpts;
+    const given = (workerData as { mpts?: BootMessage }).mpts;
+    if (given) return Promise.resolve(given);
+    return new Promise((resolve) => parentPort!.once('message', (m: { mpts: BootMessage }) => resolve(m.mpts)));
   }
-  process.on('disconnect', () => process.exit(1));
-  const boot = await new Promise<BootMessage>((resolve) => {
+  return new Promise<BootMessage>((resolve) => {
     process.once('message', (m: { mpts: BootMessage }) => resolve(m.mpts));
   });
-  (process.channel as { unref?: () => void } | undefined)?.unref?.();
-  if (boot.env) {
-    for (const k of Object.keys(process.env)) if (!(k in boot.env)) delete process.env[k];
-    Object.assign(process.env, boot.env);
-  }
-  if (process.cwd() !== boot.cwd) process.chdir(boot.cwd);
-  return boot;
 }
 
 interface TsxPackage {
   exports: Record<string, { import: { default: string } }>;
 }
 
-async function loadLoaders(boot: BootMessage): Promise<void> {
-  // A process child got them from execArgv already; a worker needs them imported by hand.
-  if (isMainThread) return;
-  const require = createRequire(join(boot.cwd, 'noop.js'));
-  for (const { kind, specifier } of boot.loaders) {
+async function loadLoaders(loaders: Loader[], cwd: string): Promise<void> {
+  const require = createRequire(join(cwd, 'noop.js'));
+  for (const { kind, specifier } of loaders) {
     let resolved = specifier;
     try {
       resolved = require.resolve(specifier);
@@ -81,27 +73,47 @@ async function loadLoaders(boot: BootMessage): Promise<void> {
     }
     const url = resolved.startsWith('/') ? pathToFileURL(resolved).href : resolved;
     const mod = (await import(url)) as { resolve?: unknown; load?: unknown };
-    // A module of loader hooks (what --loader takes, and what `--import tsx` resolves to)
-    // only acts once registered.
-    if (typeof mod.resolve === 'function' || typeof mod.load === 'function') register(url, pathToFileURL(boot.cwd + '/'));
+    // A module of loader hooks (what --loader takes) only acts once registered.
+    if (typeof mod.resolve === 'function' || typeof mod.load === 'function') register(url, pathToFileURL(cwd + '/'));
   }
 }
 
-const boot = await receive();
-setChildBoot(boot);
-try {
-  await loadLoaders(boot);
-  await import('../index.js');
-} catch (e) {
-  // The child cannot even start: say so as it would have, and record the exit for a parent
-  // that may be blocked in joinSync().
+function bootFailed(boot: BootMessage, e: unknown, i32: Int32Array, wake: (i: number) => void): never {
+  // Say so as the child would have, and record the exit for a parent blocked in joinSync().
   writeSync(2, `Process ${boot.proc.name}:\n${e instanceof Error ? e.stack : String(e)}\n`);
-  const { core } = await import('../core/core.js');
   const base = boot.status >> 2;
-  Atomics.store(core().i32, base + ST_CODE, 1);
-  Atomics.store(core().i32, base + ST_STATE, STATE_EXITED);
-  core().wake(base + ST_STATE, 0x7fffffff);
+  Atomics.store(i32, base + ST_CODE, 1);
+  Atomics.store(i32, base + ST_STATE, STATE_EXITED);
+  wake(base + ST_STATE);
   process.exit(1);
 }
+
+if (isMainThread) process.on('disconnect', () => process.exit(1));
+else writeStdioDirectly();
+
+// Before the boot message: everything that does not depend on it.
+let preloadError: unknown = null;
+try {
+  // A worker needs the parent's loaders imported by hand; a process got them from execArgv.
+  if (!isMainThread) await loadLoaders(loadersOf(process.execArgv), process.cwd());
+  await import('../index.js');
+} catch (e) {
+  preloadError = e;
+}
 const { runChild } = await import('../process/child.js');
+const { adoptBoot } = await import('../process/runtime.js');
+const { core } = await import('../core/core.js');
+
+const boot = await receive();
+setChildBoot(boot);
+if (isMainThread) {
+  (process.channel as { unref?: () => void } | undefined)?.unref?.();
+  if (boot.env) {
+    for (const k of Object.keys(process.env)) if (!(k in boot.env)) delete process.env[k];
+    Object.assign(process.env, boot.env);
+  }
+  if (process.cwd() !== boot.cwd) process.chdir(boot.cwd);
+}
+if (preloadError) bootFailed(boot, preloadError, core().i32, (i) => core().wake(i, 0x7fffffff));
+adoptBoot(boot.proc);
 await runChild(boot);

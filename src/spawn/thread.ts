@@ -7,9 +7,34 @@ import { threadPid } from '../process/runtime.js';
 import { bootstrapFile, childExecArgv, ST_CODE, ST_PID, ST_STATE, STATE_BOOTING, STATE_EXITED, type BootMessage, type ChildHandle } from './types.js';
 import { deadlineOf, remaining } from '../util/options.js';
 
+// One warm spare worker, booted (Node, loaders, this package) and waiting for its boot message,
+// so that start() does not pay for a worker's boot. Idle, it keeps nobody alive.
+let spare: Worker | null = null;
+let spareAlive = false;
+
+function newWorker(): Worker {
+  const w = new Worker(bootstrapFile, { workerData: {}, execArgv: childExecArgv() });
+  w.unref();
+  return w;
+}
+
+export function warmThreadSpare(): void {
+  if (spare && spareAlive) return;
+  const w = newWorker();
+  spare = w;
+  spareAlive = true;
+  w.once('exit', () => {
+    if (spare === w) spareAlive = false;
+  });
+  w.on('error', () => {});
+}
+
 export function startThread(boot: BootMessage, daemon: boolean): ChildHandle {
-  const worker = new Worker(bootstrapFile, { workerData: { mpts: boot }, execArgv: childExecArgv() });
-  if (daemon) worker.unref();
+  const worker = spare && spareAlive ? spare : newWorker();
+  spare = null;
+  worker.postMessage({ mpts: boot });
+  if (!daemon) worker.ref();
+  setImmediate(warmThreadSpare);
   const c = core();
   const base = boot.status >> 2;
   let forced: number | null = null;

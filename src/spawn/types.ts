@@ -17,8 +17,6 @@ export interface BootMessage {
   subclass: boolean;
   args: Uint8Array;
   fields: Uint8Array | null;
-  /** --import / --loader / --require modules the child must load before the target */
-  loaders: { kind: 'import' | 'require'; specifier: string }[];
   cwd: string;
   env?: Record<string, string | undefined>;
 }
@@ -42,8 +40,10 @@ export interface ChildHandle {
 export const bootstrapFile = join(esmDir, 'spawn', 'bootstrap.js');
 
 /** The loaders given to this Node (--import tsx, --require ts-node/register, ...). */
-export function loadersOf(execArgv: string[]): BootMessage['loaders'] {
-  const out: BootMessage['loaders'] = [];
+export type Loader = { kind: 'import' | 'require'; specifier: string };
+
+export function loadersOf(execArgv: string[]): Loader[] {
+  const out: Loader[] = [];
   for (let i = 0; i < execArgv.length; i++) {
     const m = /^--(import|loader|experimental-loader|require|r)(?:=(.*))?$/.exec(execArgv[i]) ?? (execArgv[i] === '-r' ? [execArgv[i], 'r'] : null);
     if (!m) continue;

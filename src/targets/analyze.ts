@@ -1,8 +1,17 @@
 // Static facts about a module's source, for target shipping: which functions it exports (under
 // what name), which function starts at a given offset, and which outer names a function uses.
-import * as acorn from 'acorn';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type * as Acorn from 'acorn';
+import { packageRoot } from '../util/here.js';
 
-type Node = acorn.Node & Record<string, unknown>;
+// Loaded on first use: only a parent describing a target needs a parser, never a child's boot.
+let parser: typeof Acorn | undefined;
+const acorn = {
+  parse: (...args: Parameters<typeof Acorn.parse>) => (parser ??= createRequire(join(packageRoot, 'package.json'))('acorn') as typeof Acorn).parse(...args),
+};
+
+type Node = Acorn.Node & Record<string, unknown>;
 
 export interface ModuleFacts {
   /** local binding name → exported name */

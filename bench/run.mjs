@@ -1,0 +1,10 @@
+// `npm run bench [filter]`: every benchmark row, ours and the peers side by side, one table.
+import * as mp from 'multiprocessing-ts';
+import { runAll } from './harness.mjs';
+
+if (mp.isMainProcess()) {
+  await import('./core.bench.mjs');
+  const table = await runAll(process.argv[2]);
+  console.log(`\n${table}\n`);
+  process.exit(0);
+}
