@@ -15,7 +15,7 @@ export { wait } from './process/waitable.js';
 export { currentProcess, parentProcess, activeChildren, type ProcessOptions, type ParentProcess } from './process/process.js';
 export { getAllStartMethods, getStartMethod, setStartMethod } from './process/context.js';
 export { logToStderr } from './process/runtime.js';
-export { logger as _logger, levels as LOG_LEVELS, Logger } from './util/logger.js';
+export { levels as LOG_LEVELS, Logger } from './util/logger.js';
 export type { StartMethod } from './process/runtime.js';
 export type { TargetRef } from './targets/describe.js';
 import { logger } from './util/logger.js';

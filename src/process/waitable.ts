@@ -27,8 +27,6 @@ export async function wait<T>(objects: Iterable<T>, timeout?: number | null): Pr
     if (ready.length || list.length === 0) return ready;
     const left = remaining(deadline);
     if (left === 0) return [];
-    const ac = new AbortController();
     await Promise.race(targets.map((t) => t.whenReady(left)));
-    ac.abort();
   }
 }

@@ -10,11 +10,10 @@
 //   3. not exported: sent by source if it uses nothing from outside, else a clear error now.
 import { readFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { functionAt, freeNames, parseModule, type ModuleFacts } from './analyze.js';
 import { selfFile } from '../util/here.js';
-import { dirname } from 'node:path';
 
 export type TargetSpec =
   | { kind: 'export'; module: string; name: string }
@@ -26,7 +25,6 @@ export interface TargetRef {
   name: string;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export type AnyFunction = Function;
 
 export class TargetError extends TypeError {
