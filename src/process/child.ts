@@ -5,7 +5,7 @@
 import { writeSync } from 'node:fs';
 import { decode } from '../codec/codec.js';
 import { core } from '../core/core.js';
-import { ST_CODE, ST_PID, ST_STATE, STATE_EXITED, STATE_RUNNING, type BootMessage } from '../spawn/types.js';
+import { recordExit, ST_PID, ST_STATE, STATE_RUNNING, type BootMessage } from '../spawn/types.js';
 import { loadTarget } from '../targets/load.js';
 import { logger } from '../util/logger.js';
 import { currentProcess, Process, setCurrentProcess } from './process.js';
@@ -32,9 +32,7 @@ export async function runChild(boot: BootMessage): Promise<void> {
   Atomics.store(c.i32, base + ST_STATE, STATE_RUNNING);
   c.wake(base + ST_PID, 0x7fffffff);
   process.on('exit', (code) => {
-    Atomics.store(c.i32, base + ST_CODE, code ?? 0);
-    Atomics.store(c.i32, base + ST_STATE, STATE_EXITED);
-    c.wake(base + ST_STATE, 0x7fffffff);
+    recordExit(c, boot.status, code ?? 0);
     logger.info(`process exiting with exitcode ${code ?? 0}`);
   });
   process.on('uncaughtException', fail);

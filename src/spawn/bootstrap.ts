@@ -8,8 +8,8 @@ import { createRequire, register } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { setChildBoot } from '../core/core.js';
-import { loadersOf, type Loader, ST_CODE, ST_STATE, STATE_EXITED, type BootMessage } from './types.js';
+import { setChildBoot, type Core } from '../core/core.js';
+import { loadersOf, recordExit, type Loader, type BootMessage } from './types.js';
 
 /**
  * A worker's stdout/stderr normally travel through the parent thread's event loop, so a
@@ -78,13 +78,10 @@ async function loadLoaders(loaders: Loader[], cwd: string): Promise<void> {
   }
 }
 
-function bootFailed(boot: BootMessage, e: unknown, i32: Int32Array, wake: (i: number) => void): never {
+function bootFailed(boot: BootMessage, e: unknown, c: Core): never {
   // Say so as the child would have, and record the exit for a parent blocked in joinSync().
   writeSync(2, `Process ${boot.proc.name}:\n${e instanceof Error ? e.stack : String(e)}\n`);
-  const base = boot.status >> 2;
-  Atomics.store(i32, base + ST_CODE, 1);
-  Atomics.store(i32, base + ST_STATE, STATE_EXITED);
-  wake(base + ST_STATE);
+  recordExit(c, boot.status, 1);
   process.exit(1);
 }
 
@@ -114,6 +111,6 @@ if (isMainThread) {
   }
   if (process.cwd() !== boot.cwd) process.chdir(boot.cwd);
 }
-if (preloadError) bootFailed(boot, preloadError, core().i32, (i) => core().wake(i, 0x7fffffff));
+if (preloadError) bootFailed(boot, preloadError, core());
 adoptBoot(boot.proc);
 await runChild(boot);

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { core } from '../core/core.js';
 import { native } from '../core/native.js';
 import { threadPid } from '../process/runtime.js';
-import { bootstrapFile, childExecArgv, ST_CODE, ST_PID, ST_STATE, STATE_BOOTING, STATE_EXITED, type BootMessage, type ChildHandle } from './types.js';
+import { bootstrapFile, childExecArgv, recordExit, ST_CODE, ST_PID, ST_STATE, STATE_BOOTING, STATE_EXITED, type BootMessage, type ChildHandle } from './types.js';
 import { deadlineOf, remaining } from '../util/options.js';
 
 // One warm spare worker, booted (Node, loaders, this package) and waiting for its boot message,
@@ -41,9 +41,7 @@ export function startThread(boot: BootMessage, daemon: boolean): ChildHandle {
   let exitcode: number | null = null;
   const record = (code: number) => {
     exitcode = code;
-    Atomics.store(c.i32, base + ST_CODE, code);
-    Atomics.store(c.i32, base + ST_STATE, STATE_EXITED);
-    c.wake(base + ST_STATE, 0x7fffffff);
+    recordExit(c, boot.status, code);
   };
   // Once running, the child prints its own uncaught errors; one raised while it boots (a loader
   // that fails, say) is printed here, as the child would have.

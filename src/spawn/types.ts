@@ -2,7 +2,7 @@
 // keeps, and the status words (in the shared arena) through which a child reports its pid and
 // exit code, so that a synchronous join works while the parent's event loop is blocked.
 import { join } from 'node:path';
-import type { ArenaBoot } from '../core/core.js';
+import type { ArenaBoot, Core } from '../core/core.js';
 import type { BootIdentity } from '../process/runtime.js';
 import type { TargetSpec } from '../targets/describe.js';
 import { esmDir } from '../util/here.js';
@@ -25,6 +25,14 @@ export interface BootMessage {
 export const ST_STATE = 0, ST_CODE = 1, ST_PID = 2;
 export const STATE_BOOTING = 0, STATE_RUNNING = 1, STATE_EXITED = 2;
 export const STATUS_BYTES = 16;
+
+/** Records a child's exit in its status words and wakes everyone blocked in joinSync(). */
+export function recordExit(c: Core, status: number, code: number): void {
+  const base = status >> 2;
+  Atomics.store(c.i32, base + ST_CODE, code);
+  Atomics.store(c.i32, base + ST_STATE, STATE_EXITED);
+  c.wake(base + ST_STATE, 0x7fffffff);
+}
 
 export interface ChildHandle {
   /** Settles with the exit code when the child has ended. */
