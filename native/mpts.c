@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -581,23 +582,60 @@ static napi_value wait_async_js(napi_env env, napi_callback_info info) {
 
 // ---------------------------------------------------------------- processes
 
-// pidWait(pid, timeoutMs) -> null (still running) | { code, signal } | { reaped: true }
+// A pidfd is opened when a child starts and held until Node reports its exit. libuv reaps
+// children on its own schedule (several in one batch, calling back into JS between them), so a
+// synchronous join can find its child already reaped but not yet reported. The held pidfd
+// still answers then: since Linux 6.15 PIDFD_GET_INFO returns the exit status of a reaped task.
+struct mpts_pidfd_info {
+  uint64_t mask, cgroupid;
+  uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+  int32_t exit_code;
+};
+#define MPTS_PIDFD_GET_INFO _IOWR(0xFF, 11, struct mpts_pidfd_info)
+#define MPTS_PIDFD_INFO_EXIT (1ULL << 3)
+
+// pidOpen(pid) -> fd, or -1 when pidfds are unavailable
+static napi_value pid_open_js(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], v;
+  int32_t pid;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  CHECK(napi_get_value_int32(env, argv[0], &pid));
+  int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);
+  napi_create_int32(env, fd < 0 ? -1 : fd, &v);
+  return v;
+}
+
+// pidClose(fd)
+static napi_value pid_close_js(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  if (fd >= 0) close(fd);
+  return NULL;
+}
+
+static napi_value status_result(napi_env env, int exited, int status) {
+  napi_value result, v;
+  CHECK(napi_create_object(env, &result));
+  napi_create_int32(env, status, &v);
+  napi_set_named_property(env, result, exited ? "code" : "signal", v);
+  return result;
+}
+
+// pidWait(pidfd, timeoutMs) -> null (still running) | { code } | { signal } | { reaped: true }
 // Waits without reaping (WNOWAIT), so libuv still reaps the child and emits 'exit'.
 static napi_value pid_wait_js(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
-  int32_t pid;
+  int32_t pfd;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  CHECK(napi_get_value_int32(env, argv[0], &pid));
+  CHECK(napi_get_value_int32(env, argv[0], &pfd));
   int64_t deadline = deadline_of(env, argv[1]);
   napi_value result, v;
-  int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-  if (pfd < 0) {
-    CHECK(napi_create_object(env, &result));
-    napi_get_boolean(env, true, &v);
-    napi_set_named_property(env, result, "reaped", v);
-    return result;
-  }
   for (;;) {
     int ms = -1;
     if (deadline >= 0) {
@@ -607,7 +645,6 @@ static napi_value pid_wait_js(napi_env env, napi_callback_info info) {
     int r = poll(&(struct pollfd){pfd, POLLIN, 0}, 1, ms);
     if (r < 0 && errno == EINTR) continue;
     if (r == 0) {
-      close(pfd);
       napi_get_null(env, &result);
       return result;
     }
@@ -615,21 +652,19 @@ static napi_value pid_wait_js(napi_env env, napi_callback_info info) {
   }
   siginfo_t si;
   memset(&si, 0, sizeof si);
-  int r = waitid((idtype_t)P_PIDFD, (id_t)pfd, &si, WEXITED | WNOWAIT);
-  close(pfd);
+  if (waitid((idtype_t)P_PIDFD, (id_t)pfd, &si, WEXITED | WNOWAIT) == 0)
+    return status_result(env, si.si_code == CLD_EXITED, si.si_status);
+  struct mpts_pidfd_info pi;
+  memset(&pi, 0, sizeof pi);
+  pi.mask = MPTS_PIDFD_INFO_EXIT;
+  if (ioctl(pfd, MPTS_PIDFD_GET_INFO, &pi) == 0 && (pi.mask & MPTS_PIDFD_INFO_EXIT)) {
+    int st = pi.exit_code;
+    if (WIFEXITED(st)) return status_result(env, 1, WEXITSTATUS(st));
+    if (WIFSIGNALED(st)) return status_result(env, 0, WTERMSIG(st));
+  }
   CHECK(napi_create_object(env, &result));
-  if (r != 0) {
-    napi_get_boolean(env, true, &v);
-    napi_set_named_property(env, result, "reaped", v);
-    return result;
-  }
-  if (si.si_code == CLD_EXITED) {
-    napi_create_int32(env, si.si_status, &v);
-    napi_set_named_property(env, result, "code", v);
-  } else {
-    napi_create_int32(env, si.si_status, &v);
-    napi_set_named_property(env, result, "signal", v);
-  }
+  napi_get_boolean(env, true, &v);
+  napi_set_named_property(env, result, "reaped", v);
   return result;
 }
 
@@ -665,6 +700,8 @@ NAPI_MODULE_INIT() {
       {"wait", NULL, wait_js, NULL, NULL, NULL, napi_default, NULL},
       {"wake", NULL, wake_js, NULL, NULL, NULL, napi_default, NULL},
       {"waitAsync", NULL, wait_async_js, NULL, NULL, NULL, napi_default, NULL},
+      {"pidOpen", NULL, pid_open_js, NULL, NULL, NULL, napi_default, NULL},
+      {"pidClose", NULL, pid_close_js, NULL, NULL, NULL, napi_default, NULL},
       {"pidWait", NULL, pid_wait_js, NULL, NULL, NULL, napi_default, NULL},
       {"gettid", NULL, gettid_js, NULL, NULL, NULL, napi_default, NULL},
   };

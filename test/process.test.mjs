@@ -78,6 +78,23 @@ for (const method of methods) {
       assert.match(String(a), /SIGTERM/);
     });
 
+    it('joinSync of a child that libuv reaped in the same batch as another still gives its code', async () => {
+      // Both children die while the event loop is blocked, so libuv reaps them in one batch and
+      // runs JS (this continuation) between the two exit callbacks.
+      const a = make({ target: t.forever });
+      const b = make({ target: t.forever });
+      a.start();
+      b.start();
+      await new Promise((r) => setTimeout(r, 300));
+      a.kill();
+      b.terminate();
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+      await Promise.race([a.join(), b.join()]);
+      for (const p of [a, b]) p.joinSync(10_000);
+      assert.equal(a.exitcode, -9);
+      assert.equal(b.exitcode, -15);
+    });
+
     it('close() refuses a running process, then makes the object unusable', async () => {
       const p = make({ target: t.asyncWork, args: [200] });
       p.start();

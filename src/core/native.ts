@@ -25,7 +25,10 @@ export interface NativeCore {
   wait(view: Int32Array, index: number, expected: number, timeoutMs: number): WaitResult;
   wake(view: Int32Array, index: number, count: number): number;
   waitAsync(view: Int32Array, index: number, expected: number, timeoutMs: number): Promise<WaitResult>;
-  pidWait(pid: number, timeoutMs: number): null | { code?: number; signal?: number; reaped?: boolean };
+  /** A pidfd for a child (CLOEXEC), or -1. */
+  pidOpen(pid: number): number;
+  pidClose(fd: number): void;
+  pidWait(pidfd: number, timeoutMs: number): null | { code?: number; signal?: number; reaped?: boolean };
   gettid(): number;
 }
 

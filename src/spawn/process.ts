@@ -4,10 +4,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { native, nativeUnavailable } from '../core/native.js';
-import { bootstrapFile, childExecArgv, type BootMessage, type ChildHandle } from './types.js';
+import { core } from '../core/core.js';
+import { bootstrapFile, childExecArgv, ST_CODE, ST_STATE, STATE_EXITED, type BootMessage, type ChildHandle } from './types.js';
 
 let spare: ChildProcess | null = null;
-const live = new Set<{ child: ChildProcess; daemon: boolean }>();
+const live = new Set<{ child: ChildProcess; daemon: boolean; pidfd: number }>();
 
 function forkChild(): ChildProcess {
   const child = fork(bootstrapFile, [], {
@@ -38,34 +39,47 @@ export function startProcess(boot: BootMessage, daemon: boolean): ChildHandle {
   boot.env = process.env;
   child.send({ mpts: boot });
   if (!daemon) child.ref();
-  const entry = { child, daemon };
+  const pid = child.pid!;
+  const entry = { child, daemon, pidfd: native.pidOpen(pid) };
   live.add(entry);
   setImmediate(warmSpare);
   let exitcode: number | null = null;
+  let signalSent: number | null = null;
   const codeOf = (code: number | null, signal: NodeJS.Signals | null) =>
     code ?? -(constants.signals[signal as keyof typeof constants.signals] ?? 1);
   const exited = new Promise<number>((resolve) => {
     child.once('exit', (code, signal) => {
       live.delete(entry);
+      native!.pidClose(entry.pidfd);
       exitcode ??= codeOf(code, signal);
       resolve(exitcode);
     });
   });
-  const pid = child.pid!;
+  // libuv reaped the child and the kernel (< 6.15) kept no status for us: the child's own
+  // record of its exit code, or the signal we sent it.
+  const reapedCode = () => {
+    const base = boot.status >> 2, i32 = core().i32;
+    if (Atomics.load(i32, base + ST_STATE) === STATE_EXITED) return Atomics.load(i32, base + ST_CODE);
+    return signalSent !== null ? -signalSent : -1;
+  };
+  const signal = (name: 'SIGTERM' | 'SIGKILL') => {
+    if (exitcode !== null) return;
+    signalSent ??= constants.signals[name];
+    child.kill(name);
+  };
   return {
     exited,
     get exitcode() {
       return exitcode;
     },
     pid: () => pid,
-    terminate: () => void (exitcode === null && child.kill('SIGTERM')),
-    kill: () => void (exitcode === null && child.kill('SIGKILL')),
+    terminate: () => signal('SIGTERM'),
+    kill: () => signal('SIGKILL'),
     waitSync(ms) {
       if (exitcode !== null) return exitcode;
-      const r = native!.pidWait(pid, ms);
+      const r = native!.pidWait(entry.pidfd, ms);
       if (r === null) return null;
-      if (r.reaped) return (exitcode ??= child.exitCode !== null || child.signalCode !== null ? codeOf(child.exitCode, child.signalCode) : null);
-      exitcode = r.code !== undefined ? r.code : -(r.signal ?? 1);
+      exitcode = r.code !== undefined ? r.code : r.signal !== undefined ? -r.signal : reapedCode();
       return exitcode;
     },
   };
@@ -75,9 +89,9 @@ export function startProcess(boot: BootMessage, daemon: boolean): ChildHandle {
 // atexit rule), which only matters when the parent calls process.exit() while they still run.
 process.on('exit', () => {
   if (spare && spare.exitCode === null) spare.kill('SIGTERM');
-  for (const { child, daemon } of live) {
+  for (const { child, daemon, pidfd } of live) {
     if (child.exitCode !== null || child.signalCode !== null) continue;
     if (daemon) child.kill('SIGTERM');
-    else native?.pidWait(child.pid!, -1);
+    else native?.pidWait(pidfd, -1);
   }
 });
