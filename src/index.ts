@@ -1,13 +1,22 @@
 // multiprocessing-ts: Python's multiprocessing for Node.js. The one public entry point.
 // Layers (one folder each): core (shared arena + wait/wake), codec (values across the
 // boundary), targets (functions across the boundary), spawn (start methods), process
-// (Process, contexts, runtime), sync (locks and shared values built on core).
+// (Process, contexts, runtime), sync (locks, conditions, events, barriers on the core),
+// shared (Value, Array and their raw forms in the arena).
 import { cpus } from 'node:os';
 import { callable } from './util/callable.js';
 import { Process as ProcessClass } from './process/process.js';
 import { checkStartMethod, getStartMethod } from './process/context.js';
 import { runtime, type StartMethod } from './process/runtime.js';
 import { warmSpare } from './spawn/process.js';
+import { Lock as LockClass } from './sync/lock.js';
+import { RLock as RLockClass } from './sync/rlock.js';
+import { Semaphore as SemaphoreClass, BoundedSemaphore as BoundedSemaphoreClass } from './sync/semaphore.js';
+import { Condition as ConditionClass } from './sync/condition.js';
+import { Event as EventClass } from './sync/event.js';
+import { Barrier as BarrierClass } from './sync/barrier.js';
+import { Value as ValueClass, RawValue as RawValueClass } from './shared/value.js';
+import { SharedArray, RawArray as RawArrayClass } from './shared/array.js';
 
 export * from './errors.js';
 export { registerClass } from './codec/codec.js';
@@ -22,6 +31,34 @@ import { logger } from './util/logger.js';
 
 export const Process = callable(ProcessClass);
 export type Process = ProcessClass;
+export const Lock = callable(LockClass);
+export type Lock = LockClass;
+export const RLock = callable(RLockClass);
+export type RLock = RLockClass;
+export const Semaphore = callable(SemaphoreClass);
+export type Semaphore = SemaphoreClass;
+export const BoundedSemaphore = callable(BoundedSemaphoreClass);
+export type BoundedSemaphore = BoundedSemaphoreClass;
+export const Condition = callable(ConditionClass);
+export type Condition = ConditionClass;
+export const Event = callable(EventClass);
+export type Event = EventClass;
+export const Barrier = callable(BarrierClass);
+export type Barrier = BarrierClass;
+export type { AcquireOptions } from './sync/acquirable.js';
+export const Value = callable(ValueClass);
+export type Value<C extends Typecode = Typecode> = ValueClass<C>;
+export const RawValue = callable(RawValueClass);
+export type RawValue<C extends Typecode = Typecode> = RawValueClass<C>;
+// `Array` cannot be declared here without hiding the global one; it is exported under that name.
+const ArrayFactory = callable(SharedArray);
+type ArrayFactory<C extends Typecode = Typecode> = SharedArray<C>;
+export { ArrayFactory as Array };
+export const RawArray = callable(RawArrayClass);
+export type RawArray<C extends Typecode = Typecode> = RawArrayClass<C>;
+export type { Typecode, PythonTypecode, JsTypecode, Scalar } from './shared/typecodes.js';
+export type { SharedOptions, ScalarOf, Writable } from './shared/guard.js';
+import type { Typecode } from './shared/typecodes.js';
 
 export function getLogger(): typeof logger {
   return logger;
@@ -38,7 +75,21 @@ export interface Context {
   readonly startMethod: StartMethod;
   getStartMethod(): StartMethod;
   Process: typeof Process;
+  Lock: typeof Lock;
+  RLock: typeof RLock;
+  Semaphore: typeof Semaphore;
+  BoundedSemaphore: typeof BoundedSemaphore;
+  Condition: typeof Condition;
+  Event: typeof Event;
+  Barrier: typeof Barrier;
+  Value: typeof Value;
+  RawValue: typeof RawValue;
+  Array: typeof ArrayFactory;
+  RawArray: typeof RawArray;
 }
+
+/** The factories that do not depend on the start method: the same in every context. */
+const shared = { Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event, Barrier, Value, RawValue, Array: ArrayFactory, RawArray };
 
 const contexts = new Map<StartMethod, Context>();
 export function getContext(method?: StartMethod | null): Context {
@@ -49,7 +100,7 @@ export function getContext(method?: StartMethod | null): Context {
       static override startMethod: StartMethod | null = m;
     };
     Object.defineProperty(Bound, 'name', { value: 'Process' });
-    ctx = { startMethod: m, getStartMethod: () => m, Process: callable(Bound) };
+    ctx = { startMethod: m, getStartMethod: () => m, Process: callable(Bound), ...shared };
     contexts.set(m, ctx);
   }
   if (m === 'process') warmSpare();

@@ -6,7 +6,7 @@ import { writeSync } from 'node:fs';
 import { decode } from '../codec/codec.js';
 import { core } from '../core/core.js';
 import { recordExit, ST_PID, ST_STATE, STATE_RUNNING, type BootMessage } from '../spawn/types.js';
-import { loadTarget } from '../targets/load.js';
+import { loadTarget, settleLoads } from '../targets/load.js';
 import { logger } from '../util/logger.js';
 import { currentProcess, Process, setCurrentProcess } from './process.js';
 import { runtime } from './runtime.js';
@@ -47,11 +47,13 @@ export async function runChild(boot: BootMessage): Promise<void> {
     if (boot.subclass) {
       const self = Object.create(fn.prototype) as Process;
       Object.assign(self, decode(boot.fields!));
+      await settleLoads();
       Process.adopt(self);
       setCurrentProcess(self);
       await self.run();
     } else {
       const args = decode(boot.args) as unknown[];
+      await settleLoads();
       await fn(...args);
     }
   } catch (e) {

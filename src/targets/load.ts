@@ -25,3 +25,20 @@ export async function loadTarget(spec: TargetSpec): Promise<(...args: unknown[])
   }
   return fn as (...args: unknown[]) => unknown;
 }
+
+// Functions that arrive inside values (a Barrier's action) are imported while the value is
+// decoded; a child awaits them all before its target runs, so synchronous calls find them.
+const pendingLoads = new Set<Promise<unknown>>();
+
+/** Starts importing a shipped function; `onLoaded` receives it. */
+export function loadInBackground(spec: TargetSpec, onLoaded: (fn: (...args: unknown[]) => unknown) => void): Promise<void> {
+  const p = loadTarget(spec).then(onLoaded);
+  pendingLoads.add(p);
+  void p.catch(() => {}).finally(() => pendingLoads.delete(p));
+  return p;
+}
+
+/** Resolves when every function started by loadInBackground() so far has loaded (or failed). */
+export async function settleLoads(): Promise<void> {
+  while (pendingLoads.size) await Promise.allSettled([...pendingLoads]);
+}

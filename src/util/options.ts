@@ -16,10 +16,11 @@ export function timeoutMs(timeout: unknown, what: string): number {
   return timeout < 0 ? 0 : timeout;
 }
 
-/** Accepts `f(500)`, `f({ timeout: 500 })`, `f({ block: false })` and `f()`. */
+/** Accepts `f(500)`, `f({ timeout: 500 })`, `f({ block: false })`, `f(false)` and `f()`. */
 export function blockOptions(arg: unknown, what: string): { block: boolean; ms: number } {
   if (arg === undefined || arg === null) return { block: true, ms: -1 };
   if (typeof arg === 'number') return { block: true, ms: timeoutMs(arg, what) };
+  if (typeof arg === 'boolean') return { block: arg, ms: arg ? -1 : 0 };
   if (typeof arg !== 'object') throw new TypeError(`${what}: expected options { block?, timeout? } or a timeout in ms, got ${describe(arg)}`);
   const o = arg as BlockOptions;
   const block = o.block === undefined ? true : Boolean(o.block);

@@ -1,0 +1,54 @@
+// The shape shared by everything that is acquired and released (Lock, RLock, Semaphore,
+// Condition): the Promise and Sync forms of acquire, and the scoped forms that stand in for
+// Python's `with lock:`, releasing on throw and returning the callback's result.
+import { blockOptions, deadlineOf, type BlockOptions } from '../util/options.js';
+import { Primitive, runAsync, runSync, type Steps } from './primitive.js';
+
+export type AcquireOptions = BlockOptions | number | boolean;
+
+export abstract class Acquirable extends Primitive {
+  /** @internal One attempt that never waits (the fast path of every acquire). */
+  abstract tryAcquire(): boolean;
+  /** @internal The sleeping path, after tryAcquire() failed; `deadline` from deadlineOf(). */
+  abstract acquireSteps(deadline: number): Steps<boolean>;
+  abstract release(): void;
+
+  /** Blocks the calling thread until acquired (or the timeout ends: false). */
+  acquireSync(options?: AcquireOptions): boolean {
+    if (options === undefined) return this.tryAcquire() || runSync(this.core, this.acquireSteps(-1));
+    const { block, ms } = blockOptions(options, `${this.constructor.name}.acquireSync`);
+    if (this.tryAcquire()) return true;
+    return block && runSync(this.core, this.acquireSteps(deadlineOf(ms)));
+  }
+
+  /** Resolves true once acquired, false if the timeout ends first; the event loop stays free. */
+  acquire(options?: AcquireOptions): Promise<boolean> {
+    try {
+      const { block, ms } = blockOptions(options, `${this.constructor.name}.acquire`);
+      if (this.tryAcquire()) return Promise.resolve(true);
+      return block ? runAsync(this.core, this.acquireSteps(deadlineOf(ms))) : Promise.resolve(false);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** `await lock.with(async () => ...)`: Python's `with lock:`. */
+  async with<T>(fn: () => T | Promise<T>): Promise<T> {
+    await this.acquire();
+    try {
+      return await fn();
+    } finally {
+      this.release();
+    }
+  }
+
+  /** `lock.withSync(() => ...)`: Python's `with lock:`, blocking. */
+  withSync<T>(fn: () => T): T {
+    this.acquireSync();
+    try {
+      return fn();
+    } finally {
+      this.release();
+    }
+  }
+}

@@ -1,0 +1,147 @@
+// Condition: four words beside its lock (an RLock unless one is given), kept by the futex
+// condition-variable algorithm glibc used for years. Every counter changes only while the lock
+// is held, so a notify issued while a waiter sleeps is never lost, a waiter that times out
+// settles its own account, and notify() itself never waits.
+//   total   waiters ever registered        wakeup  notifications issued (<= total)
+//   woken   notifications taken            futex   bumped by every notify: the word slept on
+import { ValueError } from '../errors.js';
+import { blockOptions, deadlineOf, remaining } from '../util/options.js';
+import { Acquirable, type AcquireOptions } from './acquirable.js';
+import { Lock } from './lock.js';
+import { RLock } from './rlock.js';
+import { Attach, expired, registerPrimitive, runAsync, runSync, TIMED_OUT, type Handle, type Steps } from './primitive.js';
+
+const TOTAL = 0, WAKEUP = 1, WOKEN = 2, FUTEX = 3;
+
+type ConditionLock = Lock | RLock;
+type ConditionHandle = Handle & { lock: ConditionLock };
+
+export class Condition extends Acquirable {
+  static override readonly kind: string = 'sync.Condition';
+  readonly #lock: ConditionLock;
+
+  constructor(lock?: ConditionLock | null | Attach<ConditionHandle>) {
+    if (lock instanceof Attach) {
+      super(lock);
+      this.#lock = lock.data.lock;
+      return;
+    }
+    if (lock != null && !(lock instanceof Lock) && !(lock instanceof RLock)) {
+      throw new TypeError(`Condition(lock): expected a Lock or an RLock, got ${(lock as object)?.constructor?.name ?? typeof lock}`);
+    }
+    super(4);
+    this.#lock = lock ?? new RLock();
+  }
+
+  protected override sendData(): ConditionHandle {
+    return { ...this.handle(), lock: this.#lock };
+  }
+
+  tryAcquire(): boolean {
+    return this.#lock.tryAcquire();
+  }
+  acquireSteps(deadline: number): Steps<boolean> {
+    return this.#lock.acquireSteps(deadline);
+  }
+  override acquireSync(options?: AcquireOptions): boolean {
+    return this.#lock.acquireSync(options);
+  }
+  override acquire(options?: AcquireOptions): Promise<boolean> {
+    return this.#lock.acquire(options);
+  }
+  release(): void {
+    this.#lock.release();
+  }
+
+  /** @internal Condition.wait as steps, for primitives built on a Condition (Barrier). */
+  *waitSteps(deadline: number, what: string): Steps<boolean> {
+    const lock = this.#lock, i32 = this.i32, b = this.base;
+    if (!lock.isMine()) throw new ValueError(`${what}: cannot wait on un-acquired lock (acquire the Condition first)`);
+    Atomics.add(i32, b + TOTAL, 1);
+    const seq = Atomics.load(i32, b + WAKEUP);
+    const saved = lock.releaseAll();
+    let expected = Atomics.load(i32, b + FUTEX);
+    for (;;) {
+      const r = yield { index: b + FUTEX, expected, deadline };
+      yield* lock.restoreSteps(saved);
+      const issued = Atomics.load(i32, b + WAKEUP);
+      if (issued !== seq && Atomics.load(i32, b + WOKEN) !== issued) {
+        Atomics.add(i32, b + WOKEN, 1);
+        return true;
+      }
+      if (r === TIMED_OUT || expired(deadline)) {
+        // Leave as if notified, so that total - wakeup still counts the waiters left.
+        Atomics.add(i32, b + WAKEUP, 1);
+        Atomics.add(i32, b + WOKEN, 1);
+        Atomics.add(i32, b + FUTEX, 1);
+        return false;
+      }
+      expected = Atomics.load(i32, b + FUTEX);
+      lock.releaseAll();
+    }
+  }
+
+  /** Releases the lock, sleeps until notified (true) or the timeout ends (false), re-acquires. */
+  wait(timeout?: number | null): Promise<boolean> {
+    try {
+      return runAsync(this.core, this.waitSteps(deadlineOf(blockOptions(timeout, 'Condition.wait').ms), 'Condition.wait'));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  waitSync(timeout?: number | null): boolean {
+    return runSync(this.core, this.waitSteps(deadlineOf(blockOptions(timeout, 'Condition.waitSync').ms), 'Condition.waitSync'));
+  }
+
+  /** Waits until predicate() is truthy; returns its last value (falsy when the timeout ended). */
+  async waitFor<T>(predicate: () => T | Promise<T>, timeout?: number | null): Promise<T> {
+    checkPredicate(predicate, 'Condition.waitFor');
+    const deadline = deadlineOf(blockOptions(timeout, 'Condition.waitFor').ms);
+    let result = await predicate();
+    while (!result && !expired(deadline)) {
+      await this.wait(deadline < 0 ? null : remaining(deadline));
+      result = await predicate();
+    }
+    return result;
+  }
+  waitForSync<T>(predicate: () => T, timeout?: number | null): T {
+    checkPredicate(predicate, 'Condition.waitForSync');
+    const deadline = deadlineOf(blockOptions(timeout, 'Condition.waitForSync').ms);
+    let result = predicate();
+    while (!result && !expired(deadline)) {
+      this.waitSync(deadline < 0 ? null : remaining(deadline));
+      result = predicate();
+    }
+    return result;
+  }
+
+  /** Wakes up to n waiters. The lock must be held. */
+  notify(n = 1): void {
+    if (typeof n !== 'number' || Number.isNaN(n) || n < 0) throw new TypeError(`Condition.notify(n): n must be a non-negative number, got ${String(n)}`);
+    this.issue(n, 'Condition.notify');
+  }
+  notifyAll(): void {
+    this.issue(Infinity, 'Condition.notifyAll');
+  }
+
+  private issue(n: number, what: string): void {
+    if (!this.#lock.isMine()) throw new ValueError(`${what}: cannot notify on un-acquired lock (acquire the Condition first)`);
+    const i32 = this.i32, b = this.base;
+    const waiting = Atomics.load(i32, b + TOTAL) - Atomics.load(i32, b + WAKEUP);
+    const k = Math.min(n, waiting);
+    if (k <= 0) return;
+    Atomics.add(i32, b + WAKEUP, k);
+    Atomics.add(i32, b + FUTEX, 1);
+    this.wake(FUTEX, n === Infinity ? 0x7fffffff : k);
+  }
+
+  override toString(): string {
+    const i32 = this.i32, b = this.base;
+    return `<Condition(${String(this.#lock)}, ${Atomics.load(i32, b + TOTAL) - Atomics.load(i32, b + WAKEUP)})>`;
+  }
+}
+
+function checkPredicate(p: unknown, what: string): void {
+  if (typeof p !== 'function') throw new TypeError(`${what}: predicate must be a function, got ${typeof p}`);
+}
+registerPrimitive(Condition);

@@ -1,0 +1,54 @@
+// Event: a flag word and a count of sleepers; set() wakes everyone, with a system call only
+// when someone sleeps.
+import { blockOptions, deadlineOf } from '../util/options.js';
+import { Attach, expired, Primitive, registerPrimitive, runAsync, runSync, type Steps } from './primitive.js';
+
+const FLAG = 0, SLEEPERS = 1;
+
+export class Event extends Primitive {
+  static override readonly kind: string = 'sync.Event';
+
+  constructor(attach?: Attach) {
+    super(attach instanceof Attach ? attach : 2);
+  }
+
+  isSet(): boolean {
+    return Atomics.load(this.i32, this.base + FLAG) === 1;
+  }
+  set(): void {
+    Atomics.store(this.i32, this.base + FLAG, 1);
+    if (Atomics.load(this.i32, this.base + SLEEPERS) > 0) this.wake(FLAG);
+  }
+  clear(): void {
+    Atomics.store(this.i32, this.base + FLAG, 0);
+  }
+
+  private *waitSteps(deadline: number): Steps<boolean> {
+    const i32 = this.i32, b = this.base;
+    while (Atomics.load(i32, b + FLAG) !== 1 && !expired(deadline)) {
+      Atomics.add(i32, b + SLEEPERS, 1);
+      yield { index: b + FLAG, expected: 0, deadline };
+      Atomics.sub(i32, b + SLEEPERS, 1);
+    }
+    return Atomics.load(i32, b + FLAG) === 1;
+  }
+
+  /** Resolves with the flag once it is set, or when the timeout (ms) ends. */
+  wait(timeout?: number | null): Promise<boolean> {
+    try {
+      if (this.isSet()) return Promise.resolve(true);
+      return runAsync(this.core, this.waitSteps(deadlineOf(blockOptions(timeout, 'Event.wait').ms)));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  waitSync(timeout?: number | null): boolean {
+    if (this.isSet()) return true;
+    return runSync(this.core, this.waitSteps(deadlineOf(blockOptions(timeout, 'Event.waitSync').ms)));
+  }
+
+  override toString(): string {
+    return `<Event(${this.isSet() ? 'set' : 'unset'})>`;
+  }
+}
+registerPrimitive(Event);

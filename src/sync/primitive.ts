@@ -1,0 +1,140 @@
+// What every synchronization primitive shares: its words in the family's shared arena, the
+// handle it travels as (kind + arena offset, checked against the family), and the two drivers
+// that run one blocking algorithm either synchronously (futex wait on this thread) or
+// asynchronously (the core's async wait, the event loop stays free).
+//
+// An algorithm is written once, as a generator that yields "sleep while word == expected" and
+// receives the wait's result; it re-checks its condition after every wake-up. Fast paths
+// (an uncontended acquire) never enter a generator: they are a single Atomics operation.
+import { threadId } from 'node:worker_threads';
+import { core, TIMED_OUT, type Core, type WaitResult } from '../core/core.js';
+import { native } from '../core/native.js';
+import { registerKind, SEND } from '../codec/codec.js';
+import { deadlineOf, remaining } from '../util/options.js';
+
+export { TIMED_OUT };
+
+/** One sleep request: while i32[index] === expected, until deadline (-1 forever). */
+export interface Sleep {
+  index: number;
+  expected: number;
+  deadline: number;
+}
+/** A step that hands a Promise (a user callback's) to the driver: awaited by runAsync. */
+export class Settle {
+  constructor(readonly promise: PromiseLike<unknown>, readonly syncError: string) {}
+}
+export type Steps<T> = Generator<Sleep, T, WaitResult>;
+export type StepsWithSettle<T> = Generator<Sleep | Settle, T, WaitResult>;
+
+export function runSync<T>(c: Core, steps: StepsWithSettle<T>): T {
+  let r = steps.next();
+  while (!r.done) {
+    const s = r.value;
+    r = s instanceof Settle ? steps.throw(new TypeError(s.syncError)) : steps.next(c.wait(s.index, s.expected, remaining(s.deadline)));
+  }
+  return r.value;
+}
+
+export async function runAsync<T>(c: Core, steps: StepsWithSettle<T>): Promise<T> {
+  let r = steps.next();
+  while (!r.done) {
+    const s = r.value;
+    if (s instanceof Settle) {
+      try {
+        await s.promise;
+      } catch (e) {
+        r = steps.throw(e);
+        continue;
+      }
+      r = steps.next(0);
+    } else r = steps.next(await c.waitAsync(s.index, s.expected, remaining(s.deadline)));
+  }
+  return r.value;
+}
+
+/** True once a deadline from deadlineOf() has passed (never for -1). */
+export function expired(deadline: number): boolean {
+  return deadline >= 0 && remaining(deadline) === 0;
+}
+export { deadlineOf };
+
+/**
+ * Who holds an owned lock (RLock, a Condition's lock): the OS thread id, unique across every
+ * thread and process of the machine while it lives (the JS core serves one process only, where
+ * thread ids are enough).
+ */
+export const ownerId: number = native ? native.gettid() : threadId + 1;
+
+/** A handle: the words of a primitive in the arena of one process family. */
+export interface Handle {
+  family: number;
+  offset: number;
+}
+
+// One object per primitive per thread: a handle received twice (or sent back to its creator)
+// gives the same object, so per-object state such as "held here" stays consistent.
+const live = new Map<number, WeakRef<Primitive>>();
+const sweep = new FinalizationRegistry<number>((offset) => {
+  if (!live.get(offset)?.deref()) live.delete(offset);
+});
+
+/** Passed to a primitive's constructor by its reviver: attach to existing words. */
+export class Attach<D extends Handle = Handle> {
+  constructor(readonly data: D) {}
+}
+
+export abstract class Primitive {
+  /** The name a primitive's handle is sent under; registerPrimitive() uses the same one. */
+  static readonly kind: string = '';
+  /** The arena as 32-bit words; `base` is this primitive's first word. */
+  protected readonly i32: Int32Array;
+  protected readonly base: number;
+  protected readonly core: Core;
+  readonly #offset: number;
+
+  /** words: how many 32-bit words to allocate, or the handle of existing ones. */
+  constructor(words: number | Attach) {
+    this.core = core();
+    if (typeof words === 'number') {
+      this.#offset = this.core.alloc(words * 4, 8);
+    } else {
+      if (words.data.family !== this.core.family) {
+        throw new TypeError(`received a ${new.target.name} from another process family; primitives travel only between a process and its descendants`);
+      }
+      this.#offset = words.data.offset;
+    }
+    this.i32 = this.core.i32;
+    this.base = this.#offset >> 2;
+    live.set(this.#offset, new WeakRef(this));
+    sweep.register(this, this.#offset);
+  }
+
+  /** Byte offset of this primitive's memory in the arena. */
+  protected get offset(): number {
+    return this.#offset;
+  }
+
+  protected handle(): Handle {
+    return { family: this.core.family, offset: this.#offset };
+  }
+
+  /** The kind name this primitive is sent under, and its handle data. */
+  [SEND](): { kind: string; data: unknown } {
+    return { kind: (this.constructor as typeof Primitive).kind, data: this.sendData() };
+  }
+  protected sendData(): unknown {
+    return this.handle();
+  }
+
+  protected wake(word: number, count = 0x7fffffff): void {
+    this.core.wake(this.base + word, count);
+  }
+}
+
+/** Registers how a received handle becomes an object again (the same object, if it is alive here). */
+export function registerPrimitive(cls: { kind: string } & (new (a: Attach<never>) => Primitive)): void {
+  registerKind(cls.kind, (data) => live.get((data as Handle).offset)?.deref() ?? new cls(new Attach(data as never)));
+}
+
+export type { WaitResult };
