@@ -103,12 +103,14 @@ const { core } = await import('../core/core.js');
 
 const boot = await receive();
 setChildBoot(boot);
+// The environment of start(), not of the moment the warm spare was made (a worker's
+// process.env is its own copy, so this is right for both start methods).
+if (boot.env) {
+  for (const k of Object.keys(process.env)) if (!(k in boot.env)) delete process.env[k];
+  Object.assign(process.env, boot.env);
+}
 if (isMainThread) {
   (process.channel as { unref?: () => void } | undefined)?.unref?.();
-  if (boot.env) {
-    for (const k of Object.keys(process.env)) if (!(k in boot.env)) delete process.env[k];
-    Object.assign(process.env, boot.env);
-  }
   if (process.cwd() !== boot.cwd) process.chdir(boot.cwd);
 }
 if (preloadError) bootFailed(boot, preloadError, core());

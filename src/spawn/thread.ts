@@ -32,6 +32,8 @@ export function warmThreadSpare(): void {
 export function startThread(boot: BootMessage, daemon: boolean): ChildHandle {
   const worker = spare && spareAlive ? spare : newWorker();
   spare = null;
+  // The spare copied process.env when it was made; the child sees the environment of start().
+  boot.env = process.env;
   worker.postMessage({ mpts: boot });
   if (!daemon) worker.ref();
   setImmediate(warmThreadSpare);
