@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { it } from 'node:test';
+import { describe, it } from 'node:test';
 import { runNode } from './helpers.mjs';
 
 it('the demo (seed examples that run today) runs under both start methods', async () => {
@@ -11,3 +11,60 @@ it('the demo (seed examples that run today) runs under both start methods', asyn
   assert.equal(r.stdout.match(/stopped\[SIGTERM\]\)> false/g).length, 2);
   assert.equal(r.stdout.match(/exitcode == -SIGTERM: true/g).length, 2);
 });
+
+const example = (name) => new URL(`../examples/${name}.mjs`, import.meta.url).pathname;
+const lines = (text) => text.trim().split('\n');
+
+for (const method of ['thread', 'process']) {
+  describe(`seed examples of locks, events, conditions, semaphores and shared values under '${method}'`, () => {
+    it('Lock printing: ten processes, each line whole', async () => {
+      const r = await runNode([example('lock-printing'), method]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(lines(r.stdout).sort(), Array.from({ length: 10 }, (_, i) => `hello world ${i}`).sort());
+    });
+
+    it('Value/Array negation prints the seed output', async () => {
+      const r = await runNode([example('shared-values'), method]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, '3.1415927\n[0, -1, -2, -3, -4, -5, -6, -7, -8, -9]\n');
+    });
+
+    it('Event: the timed waiter gives up, the other sees the flag set', async () => {
+      const r = await runNode([example('event'), method]);
+      assert.equal(r.code, 0, r.stderr);
+      const out = lines(r.stdout);
+      assert.deepEqual([...out].sort(), [
+        'main: event is set', 'main: waiting before calling Event.set()', 'wait_for_event: e.isSet()-> true',
+        'wait_for_event: starting', 'wait_for_event_timeout: e.isSet()-> false', 'wait_for_event_timeout: starting',
+      ]);
+      assert.ok(out.indexOf('wait_for_event_timeout: e.isSet()-> false') < out.indexOf('main: event is set'));
+      assert.equal(out.at(-1), 'wait_for_event: e.isSet()-> true');
+    });
+
+    it('Lock with / acquire-release', async () => {
+      const r = await runNode([example('lock-with'), method]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(lines(r.stdout).sort(), ['Lock acquired directly', 'Lock acquired via with']);
+    });
+
+    it('Condition stages: stage 2 runs only after stage 1', async () => {
+      const r = await runNode([example('condition-stages'), method]);
+      assert.equal(r.code, 0, r.stderr);
+      const out = lines(r.stdout);
+      const done = out.indexOf('s1 done and ready for stage 2');
+      assert.ok(done >= 0);
+      for (const i of [1, 2]) assert.ok(out.indexOf(`stage_2[${i}] running`) > done, out.join('\n'));
+      assert.equal(out.length, 6);
+    });
+
+    it('Semaphore(3) pool: never more than three running, all ten ran', async () => {
+      const r = await runNode([example('semaphore-pool'), method]);
+      assert.equal(r.code, 0, r.stderr);
+      const running = lines(r.stdout).map((l) => JSON.parse(l.replace('Now running: ', '')));
+      assert.equal(running.length, 11);
+      assert.ok(running.every((names) => names.length <= 3));
+      assert.deepEqual(running.at(-1), []);
+      assert.deepEqual(new Set(running.flat()), new Set(Array.from({ length: 10 }, (_, i) => String(i))));
+    });
+  });
+}

@@ -1,0 +1,133 @@
+// Value, Array, RawValue, RawArray: every typecode, the lock options, and children that see
+// the same memory under both start methods.
+import assert from 'node:assert/strict';
+import { describe, it, after } from 'node:test';
+import * as mp from 'multiprocessing-ts';
+import * as t from './fixtures/sync-targets.mjs';
+import { methods } from './helpers.mjs';
+
+const ints = ['b', 'B', 'h', 'H', 'i', 'I', 'Int8', 'Uint8', 'Int16', 'Uint16', 'Int32', 'Uint32'];
+const floats = ['f', 'd', 'Float32', 'Float64'];
+const bigs = ['l', 'L', 'q', 'Q', 'BigInt64', 'BigUint64'];
+
+describe('shared values in one process', () => {
+  it('every typecode reads back what was written; bad values throw at the write', () => {
+    for (const c of ints) {
+      const v = mp.Value(c, 7);
+      assert.equal(v.value, 7, c);
+      assert.throws(() => (v.value = 1.5), /needs an integer/);
+      assert.throws(() => (v.value = '1'), TypeError);
+    }
+    for (const c of floats) assert.equal(mp.Value(c, 0.5).value, 0.5, c);
+    for (const c of bigs) {
+      const v = mp.Value(c, 5);
+      assert.equal(v.value, 5n, c);
+      v.value = 2n ** 40n;
+      assert.equal(v.value, 2n ** 40n);
+    }
+    const ch = mp.Value('c', 'a');
+    assert.equal(ch.value, 'a');
+    assert.throws(() => (ch.value = 'ab'), /one byte/);
+    assert.throws(() => mp.Value('z'), /unknown typecode "z"/);
+    assert.equal(mp.Value('i').value, 0, 'zero by default');
+  });
+
+  it('Array: get/set with negative indexes, slice, iteration, length, out of range throws', () => {
+    const a = mp.Array('i', [1, 2, 3, 4]);
+    assert.ok(a instanceof mp.Array);
+    assert.equal(a.length, 4);
+    assert.equal(a.get(-1), 4);
+    a.set(-2, 30);
+    assert.deepEqual(a.slice(), [1, 2, 30, 4]);
+    assert.deepEqual(a.slice(1, 3), [2, 30]);
+    assert.deepEqual([...a], [1, 2, 30, 4]);
+    assert.throws(() => a.get(4), RangeError);
+    assert.throws(() => a.get(-5), RangeError);
+    assert.throws(() => a.set(0, 0.5), /needs an integer/);
+    assert.throws(() => mp.Array('i'), /give a length or the initial values/);
+    assert.deepEqual(mp.Array('d', 3).slice(), [0, 0, 0]);
+    const q = mp.Array('q', [1, 2n]);
+    assert.deepEqual(q.slice(), [1n, 2n]);
+    const s = mp.Array('c', 'hello world');
+    assert.equal(s.value, 'hello world');
+    s.value = 'HELLO';
+    assert.equal(s.value, 'HELLO');
+    assert.equal(s.get(0), 'H');
+    assert.throws(() => (s.value = 'x'.repeat(20)), /does not fit/);
+    assert.throws(() => a.value, /only for typecode 'c'/);
+  });
+
+  it('lock options: an RLock by default, none with lock: false, or the one given', () => {
+    const v = mp.Value('i', 1);
+    assert.ok(v.getLock() instanceof mp.RLock);
+    v.getLock().withSync(() => {
+      v.value += 1; // re-entrant: the guarded access inside the held lock does not deadlock
+    });
+    assert.equal(v.value, 2);
+    assert.ok(v.getObj() instanceof mp.RawValue);
+    const bare = mp.Value('i', 1, { lock: false });
+    assert.throws(() => bare.getLock(), /lock: false/);
+    const l = mp.Lock();
+    const a = mp.Array('d', 2, { lock: l });
+    assert.equal(a.getLock(), l);
+    assert.ok(a.getObj() instanceof mp.RawArray);
+    assert.throws(() => mp.Value('i', 0, { lock: 'yes' }), /option lock must be/);
+  });
+
+  it('RawArray: the view is the shared memory', () => {
+    const r = mp.RawArray('Float64', [1, 2]);
+    r.view[1] = 5;
+    assert.equal(r.get(1), 5);
+    assert.ok(r.view instanceof Float64Array);
+    const rv = mp.RawValue('H', 3);
+    rv.value = 4;
+    assert.equal(rv.value, 4);
+  });
+});
+
+for (const method of methods) {
+  describe(`shared values across children under '${method}'`, () => {
+    const ctx = mp.getContext(method);
+    const started = [];
+    const run = async (target, ...args) => {
+      const p = ctx.Process({ target, args });
+      p.start();
+      started.push(p);
+      return p;
+    };
+    after(() => {
+      for (const p of started) if (p.exitcode === null) p.kill();
+    });
+
+    it('a child changes every kind of Value; the parent sees it', async () => {
+      const values = [...ints, ...floats, ...bigs].map((c) => mp.Value(c, 3));
+      values.push(mp.Value('c', 'q'), mp.RawValue('i', 10), mp.Value('d', 1.5, { lock: false }));
+      const p = await run(t.bumpAll, values);
+      await p.join(60_000);
+      assert.equal(p.exitcode, 0);
+      for (const v of values) {
+        const x = v.value;
+        assert.ok(x === 4 || x === 4n || x === 'Q' || x === 11 || x === 2.5, `${String(v)} is ${String(x)}`);
+      }
+    });
+
+    it('Value counter: two children and the parent, read-modify-write under getLock()', async () => {
+      const v = mp.Value('i', 0);
+      const ps = [await run(t.valueCounter, v, 5_000), await run(t.valueCounter, v, 5_000)];
+      t.valueCounter(v, 5_000);
+      for (const p of ps) await p.join(60_000);
+      assert.equal(v.value, 15_000);
+    });
+
+    it('a RawArray changed through its view in a child; an Array negated by the seed function', async () => {
+      const r = mp.RawArray('i', [1, 2, 3]);
+      const n = mp.Value('d', 0);
+      const a = mp.Array('i', [0, 1, 2]);
+      const ps = [await run(t.doubleView, r), await run(t.negate, n, a)];
+      for (const p of ps) await p.join(60_000);
+      assert.deepEqual(r.slice(), [2, 4, 6]);
+      assert.equal(n.value, 3.1415927);
+      assert.deepEqual(a.slice(), [0, -1, -2]);
+    });
+  });
+}
