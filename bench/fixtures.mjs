@@ -1,2 +1,42 @@
 // Targets for the benchmark children (a child imports the module defining its target).
 export function noop() {}
+
+/** One side of a ping-pong: `rounds` times take `mine`, give `theirs`. Records elapsed ms. */
+export async function semPong(mine, theirs, rounds, useAsync, go, out) {
+  go.waitSync();
+  const t = performance.now();
+  for (let i = 0; i < rounds; i++) {
+    if (useAsync) await mine.acquire();
+    else mine.acquireSync();
+    theirs.release();
+  }
+  if (out) out.value = performance.now() - t;
+}
+export async function semPing(mine, theirs, rounds, useAsync, go, out) {
+  go.waitSync();
+  const t = performance.now();
+  for (let i = 0; i < rounds; i++) {
+    theirs.release();
+    if (useAsync) await mine.acquire();
+    else mine.acquireSync();
+  }
+  if (out) out.value = performance.now() - t;
+}
+
+/** Condition ping-pong: wait for my turn, hand the turn over, notify. */
+export async function condTurn(cond, turn, me, rounds, useAsync, go, out) {
+  go.waitSync();
+  const t = performance.now();
+  if (useAsync) await cond.acquire();
+  else cond.acquireSync();
+  for (let i = 0; i < rounds; i++) {
+    while (turn.value !== me) {
+      if (useAsync) await cond.wait();
+      else cond.waitSync();
+    }
+    turn.value = 1 - me;
+    cond.notify();
+  }
+  cond.release();
+  if (out) out.value = performance.now() - t;
+}

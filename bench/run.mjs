@@ -4,6 +4,7 @@ import { runAll } from './harness.mjs';
 
 if (mp.isMainProcess()) {
   await import('./core.bench.mjs');
+  await import('./sync.bench.mjs');
   const table = await runAll(process.argv[2]);
   console.log(`\n${table}\n`);
   process.exit(0);

@@ -28,8 +28,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -214,7 +216,10 @@ static napi_value shm_open_js(napi_env env, napi_callback_info info) {
   if (fd < 0) return throw_errno(env, create ? "creating shared memory failed" : "opening shared memory failed", errno);
   fcntl(fd, F_SETFD, FD_CLOEXEC);
   if (create) {
-    int err = reserve(fd, (size_t)size);
+    // A request beyond what the tmpfs has left fails at once, before fallocate fills memory.
+    struct statvfs sv;
+    int err = fstatvfs(fd, &sv) == 0 && size > (double)sv.f_bavail * (double)sv.f_frsize ? ENOSPC : 0;
+    if (!err) err = reserve(fd, (size_t)size);
     if (err) {
       close(fd);
       shm_unlink(name);
@@ -262,6 +267,122 @@ static napi_value unmap_js(napi_env env, napi_callback_info info) {
   munmap((void*)(uintptr_t)address, (size_t)size);
   if (fd >= 0) close(fd);
   return NULL;
+}
+
+// ---------------------------------------------------------------- segment tracker
+// Named segments (SharedMemory) outlive a creator that is killed. Like CPython's
+// resource_tracker, one small process per family holds the names of live segments and unlinks
+// whatever is left once every member of the family has gone, however they ended: it reads a
+// pipe whose write end each member holds, and end-of-file means nobody is left. It is forked
+// from this (threaded) process, so after fork() it makes only async-signal-safe calls.
+#define TRACK_MAX 4096
+#define TRACK_NAME 256
+static pthread_mutex_t tracker_lock = PTHREAD_MUTEX_INITIALIZER;
+static int tracker_wfd = -1;
+static int tracker_pid = -1;
+
+static void tracker_main(int rfd, char (*names)[TRACK_NAME]) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_IGN;
+  int ignored[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGUSR1, SIGUSR2};
+  for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++) sigaction(ignored[i], &sa, NULL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  int null = open("/dev/null", O_RDWR);
+  dup2(null, 0);
+  dup2(null, 1);
+  dup2(null, 2);
+  dup2(rfd, 3);
+  syscall(SYS_close_range, 4, ~0U, 0);
+  static const char title[] = "mpts-tracker";
+  prctl(PR_SET_NAME, title, 0, 0, 0);
+  char buf[8192];
+  size_t len = 0;
+  for (;;) {
+    ssize_t r = read(3, buf + len, sizeof buf - len);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    len += (size_t)r;
+    size_t start = 0;
+    for (size_t i = 0; i < len; i++) {
+      if (buf[i] != '\n') continue;
+      size_t n = i - start - 1;
+      const char* name = buf + start + 1;
+      if (n > 0 && n < TRACK_NAME) {
+        int slot = -1;
+        for (int k = 0; k < TRACK_MAX; k++) {
+          if (buf[start] == 'R' && names[k][0] == 0) { slot = k; break; }
+          if (buf[start] == 'U' && strncmp(names[k], name, n) == 0 && names[k][n] == 0) { slot = k; break; }
+        }
+        if (slot >= 0) {
+          if (buf[start] == 'R') { memcpy(names[slot], name, n); names[slot][n] = 0; }
+          else names[slot][0] = 0;
+        }
+      }
+      start = i + 1;
+    }
+    memmove(buf, buf + start, len - start);
+    len -= start;
+    if (len == sizeof buf) len = 0;  // a line longer than any name: drop it
+  }
+  char path[TRACK_NAME + 16];
+  for (int k = 0; k < TRACK_MAX; k++) {
+    if (!names[k][0]) continue;
+    memcpy(path, "/dev/shm", 8);
+    size_t n = strlen(names[k]);
+    memcpy(path + 8, names[k], n + 1);  // names begin with '/'
+    unlink(path);
+  }
+  _exit(0);
+}
+
+// trackerStart() -> the write end of this process's tracker pipe, forking the tracker if needed
+static napi_value tracker_start_js(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value v;
+  pthread_mutex_lock(&tracker_lock);
+  if (tracker_wfd < 0) {
+    int p[2];
+    char (*names)[TRACK_NAME] = calloc(TRACK_MAX, TRACK_NAME);
+    if (names && pipe2(p, O_CLOEXEC) == 0) {
+      pid_t pid = fork();
+      if (pid == 0) tracker_main(p[0], names);
+      close(p[0]);
+      if (pid > 0) { tracker_wfd = p[1]; tracker_pid = pid; }
+      else close(p[1]);
+    }
+    free(names);
+  }
+  int fd = tracker_wfd;
+  pthread_mutex_unlock(&tracker_lock);
+  if (fd < 0) return throw_errno(env, "starting the shared-memory tracker failed", errno);
+  napi_create_int32(env, fd, &v);
+  return v;
+}
+
+// trackerAttach(pid, fd) -> joins a parent's tracker through /proc (its pipe's write end), or -1
+static napi_value tracker_attach_js(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], v;
+  int32_t pid, fd;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  CHECK(napi_get_value_int32(env, argv[0], &pid));
+  CHECK(napi_get_value_int32(env, argv[1], &fd));
+  pthread_mutex_lock(&tracker_lock);
+  if (tracker_wfd < 0) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/fd/%d", pid, fd);
+    int w = open(path, O_WRONLY | O_CLOEXEC);
+    struct stat st;
+    if (w >= 0 && fstat(w, &st) == 0 && S_ISFIFO(st.st_mode)) tracker_wfd = w;
+    else if (w >= 0) close(w);
+  }
+  int out = tracker_wfd;
+  pthread_mutex_unlock(&tracker_lock);
+  napi_create_int32(env, out, &v);
+  return v;
 }
 
 // The family arena is mapped once per process and shared by every thread's environment.
@@ -695,6 +816,8 @@ NAPI_MODULE_INIT() {
       {"shmOpen", NULL, shm_open_js, NULL, NULL, NULL, napi_default, NULL},
       {"shmUnlink", NULL, shm_unlink_js, NULL, NULL, NULL, napi_default, NULL},
       {"unmap", NULL, unmap_js, NULL, NULL, NULL, napi_default, NULL},
+      {"trackerStart", NULL, tracker_start_js, NULL, NULL, NULL, napi_default, NULL},
+      {"trackerAttach", NULL, tracker_attach_js, NULL, NULL, NULL, napi_default, NULL},
       {"arena", NULL, arena_js, NULL, NULL, NULL, napi_default, NULL},
       {"arenaReserve", NULL, arena_reserve_js, NULL, NULL, NULL, napi_default, NULL},
       {"wait", NULL, wait_js, NULL, NULL, NULL, napi_default, NULL},

@@ -17,6 +17,8 @@ import { Event as EventClass } from './sync/event.js';
 import { Barrier as BarrierClass } from './sync/barrier.js';
 import { Value as ValueClass, RawValue as RawValueClass } from './shared/value.js';
 import { SharedArray, RawArray as RawArrayClass } from './shared/array.js';
+import { SharedMemory as SharedMemoryClass } from './shared/shared-memory.js';
+import { ShareableList as ShareableListClass } from './shared/shareable-list.js';
 
 export * from './errors.js';
 export { registerClass } from './codec/codec.js';
@@ -56,6 +58,12 @@ type ArrayFactory<C extends Typecode = Typecode> = SharedArray<C>;
 export { ArrayFactory as Array };
 export const RawArray = callable(RawArrayClass);
 export type RawArray<C extends Typecode = Typecode> = RawArrayClass<C>;
+export const SharedMemory = callable(SharedMemoryClass);
+export type SharedMemory = SharedMemoryClass;
+export const ShareableList = callable(ShareableListClass);
+export type ShareableList = ShareableListClass;
+export type { SharedMemoryOptions } from './shared/shared-memory.js';
+export type { ShareableItem } from './shared/shareable-list.js';
 export type { Typecode, PythonTypecode, JsTypecode, Scalar } from './shared/typecodes.js';
 export type { SharedOptions, ScalarOf, Writable } from './shared/guard.js';
 import type { Typecode } from './shared/typecodes.js';
@@ -86,10 +94,12 @@ export interface Context {
   RawValue: typeof RawValue;
   Array: typeof ArrayFactory;
   RawArray: typeof RawArray;
+  SharedMemory: typeof SharedMemory;
+  ShareableList: typeof ShareableList;
 }
 
 /** The factories that do not depend on the start method: the same in every context. */
-const shared = { Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event, Barrier, Value, RawValue, Array: ArrayFactory, RawArray };
+const shared = { Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event, Barrier, Value, RawValue, Array: ArrayFactory, RawArray, SharedMemory, ShareableList };
 
 const contexts = new Map<StartMethod, Context>();
 export function getContext(method?: StartMethod | null): Context {

@@ -1,7 +1,10 @@
 """CPython's multiprocessing, measured the same way as our rows (bench/run.mjs calls this).
 
 usage: python3 cpython_bench.py start <fork|forkserver|spawn> <count>
-prints one JSON line: {"us_per_op": ...}
+       python3 cpython_bench.py lock <Lock|RLock|Semaphore> <pairs>
+       python3 cpython_bench.py pingpong <Condition|Semaphore> <rounds>
+       python3 cpython_bench.py reads <raw|synced> <count>
+prints one JSON line: {"us_per_op": ...} or {"per_sec": ...}
 """
 import json
 import multiprocessing as mp
@@ -27,9 +30,82 @@ def start_join(method, count):
     return (time.perf_counter() - t) / count * 1e6
 
 
+def lock_pairs(kind, n):
+    lock = getattr(mp, kind)()
+    acquire, release = lock.acquire, lock.release
+    t = time.perf_counter()
+    for _ in range(n):
+        acquire()
+        release()
+    return n / (time.perf_counter() - t)
+
+
+def sem_ping(mine, theirs, rounds, go, out):
+    go.wait()
+    t = time.perf_counter()
+    for _ in range(rounds):
+        theirs.release()
+        mine.acquire()
+    out.value = time.perf_counter() - t
+
+
+def sem_pong(mine, theirs, rounds, go):
+    go.wait()
+    for _ in range(rounds):
+        mine.acquire()
+        theirs.release()
+
+
+def cond_turn(cond, turn, me, rounds, go, out):
+    go.wait()
+    t = time.perf_counter()
+    with cond:
+        for _ in range(rounds):
+            while turn.value != me:
+                cond.wait()
+            turn.value = 1 - me
+            cond.notify()
+    if out is not None:
+        out.value = time.perf_counter() - t
+
+
+def ping_pong(kind, rounds):
+    ctx = mp.get_context("fork")
+    go = ctx.Event()
+    out = ctx.Value("d", 0.0)
+    if kind == "Semaphore":
+        a, b = ctx.Semaphore(0), ctx.Semaphore(0)
+        ps = [ctx.Process(target=sem_ping, args=(a, b, rounds, go, out)), ctx.Process(target=sem_pong, args=(b, a, rounds, go))]
+    else:
+        cond = ctx.Condition()
+        turn = ctx.Value("i", 0, lock=False)
+        ps = [ctx.Process(target=cond_turn, args=(cond, turn, me, rounds, go, out if me == 0 else None)) for me in (0, 1)]
+    for p in ps:
+        p.start()
+    time.sleep(0.2)
+    go.set()
+    for p in ps:
+        p.join()
+    return rounds / out.value
+
+
+def reads(kind, n):
+    arr = mp.RawArray("i", 10) if kind == "raw" else mp.Array("i", 10)
+    t = time.perf_counter()
+    for _ in range(n):
+        arr[5]
+    return n / (time.perf_counter() - t)
+
+
 if __name__ == "__main__":
     what = sys.argv[1]
     if what == "start":
         print(json.dumps({"us_per_op": start_join(sys.argv[2], int(sys.argv[3]))}))
+    elif what == "lock":
+        print(json.dumps({"per_sec": lock_pairs(sys.argv[2], int(sys.argv[3]))}))
+    elif what == "pingpong":
+        print(json.dumps({"per_sec": ping_pong(sys.argv[2], int(sys.argv[3]))}))
+    elif what == "reads":
+        print(json.dumps({"per_sec": reads(sys.argv[2], int(sys.argv[3]))}))
     else:
         raise SystemExit(f"unknown benchmark {what}")

@@ -32,6 +32,8 @@ export interface Core {
 }
 
 const HDR_TOP = 0, HDR_RESERVED = 1, HDR_FAMILY = 2;
+/** Arena header words naming the family's segment tracker (its publisher's pid and pipe fd). */
+export const HDR_TRACKER_PID = 3, HDR_TRACKER_FD = 4;
 const HEADER_BYTES = 64;
 const CHUNK = 1 << 20;
 const BOOT_KEY = Symbol.for('mpts.boot');

@@ -19,6 +19,10 @@ export interface NativeCore {
   memfdOpen(pid: number, fd: number, ino: number, size: number): Mapped;
   shmOpen(name: string, create: boolean, size: number): Mapped & { size: number };
   shmUnlink(name: string): void;
+  /** The write end of this process's segment tracker pipe (forking the tracker if needed). */
+  trackerStart(): number;
+  /** Joins another process's tracker through /proc; -1 if it cannot be opened. */
+  trackerAttach(pid: number, fd: number): number;
   unmap(buffer: ArrayBuffer, address: number, size: number, fd: number): void;
   arena(size: number, pid?: number, fd?: number, ino?: number): { buffer: ArrayBuffer; fd: number; ino: number } | null;
   arenaReserve(from: number, to: number): void;

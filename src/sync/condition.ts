@@ -4,14 +4,15 @@
 // settles its own account, and notify() itself never waits.
 //   total   waiters ever registered        wakeup  notifications issued (<= total)
 //   woken   notifications taken            futex   bumped by every notify: the word slept on
+//   sleepers  waiters inside the futex wait: notify makes a system call only when there are some
 import { ValueError } from '../errors.js';
 import { blockOptions, deadlineOf, remaining } from '../util/options.js';
 import { Acquirable, type AcquireOptions } from './acquirable.js';
 import { Lock } from './lock.js';
 import { RLock } from './rlock.js';
-import { Attach, expired, registerPrimitive, runAsync, runSync, TIMED_OUT, type Handle, type Steps } from './primitive.js';
+import { Attach, expired, NOT_EQUAL, registerPrimitive, runAsync, runSync, TIMED_OUT, type Handle, type Steps } from './primitive.js';
 
-const TOTAL = 0, WAKEUP = 1, WOKEN = 2, FUTEX = 3;
+const TOTAL = 0, WAKEUP = 1, WOKEN = 2, FUTEX = 3, SLEEPERS = 4;
 
 type ConditionLock = Lock | RLock;
 type ConditionHandle = Handle & { lock: ConditionLock };
@@ -29,7 +30,7 @@ export class Condition extends Acquirable {
     if (lock != null && !(lock instanceof Lock) && !(lock instanceof RLock)) {
       throw new TypeError(`Condition(lock): expected a Lock or an RLock, got ${(lock as object)?.constructor?.name ?? typeof lock}`);
     }
-    super(4);
+    super(5);
     this.#lock = lock ?? new RLock();
   }
 
@@ -59,10 +60,17 @@ export class Condition extends Acquirable {
     if (!lock.isMine()) throw new ValueError(`${what}: cannot wait on un-acquired lock (acquire the Condition first)`);
     Atomics.add(i32, b + TOTAL, 1);
     const seq = Atomics.load(i32, b + WAKEUP);
-    const saved = lock.releaseAll();
+    // Read the futex word while the lock is held: a notify after the release changes it, so
+    // the sleep below returns at once instead of missing that notify.
     let expected = Atomics.load(i32, b + FUTEX);
+    const saved = lock.releaseAll();
     for (;;) {
-      const r = yield { index: b + FUTEX, expected, deadline };
+      let r = yield { index: b + FUTEX, expected, deadline, spin: true };
+      if (r !== NOT_EQUAL) {
+        Atomics.add(i32, b + SLEEPERS, 1);
+        r = yield { index: b + FUTEX, expected, deadline };
+        Atomics.sub(i32, b + SLEEPERS, 1);
+      }
       yield* lock.restoreSteps(saved);
       const issued = Atomics.load(i32, b + WAKEUP);
       if (issued !== seq && Atomics.load(i32, b + WOKEN) !== issued) {
@@ -132,7 +140,7 @@ export class Condition extends Acquirable {
     if (k <= 0) return;
     Atomics.add(i32, b + WAKEUP, k);
     Atomics.add(i32, b + FUTEX, 1);
-    this.wake(FUTEX, n === Infinity ? 0x7fffffff : k);
+    if (Atomics.load(i32, b + SLEEPERS) > 0) this.wake(FUTEX, n === Infinity ? 0x7fffffff : k);
   }
 
   override toString(): string {

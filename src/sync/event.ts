@@ -1,7 +1,7 @@
 // Event: a flag word and a count of sleepers; set() wakes everyone, with a system call only
 // when someone sleeps.
 import { blockOptions, deadlineOf } from '../util/options.js';
-import { Attach, expired, Primitive, registerPrimitive, runAsync, runSync, type Steps } from './primitive.js';
+import { Attach, expired, NOT_EQUAL, Primitive, registerPrimitive, runAsync, runSync, type Steps } from './primitive.js';
 
 const FLAG = 0, SLEEPERS = 1;
 
@@ -26,6 +26,7 @@ export class Event extends Primitive {
   private *waitSteps(deadline: number): Steps<boolean> {
     const i32 = this.i32, b = this.base;
     while (Atomics.load(i32, b + FLAG) !== 1 && !expired(deadline)) {
+      if ((yield { index: b + FLAG, expected: 0, deadline, spin: true }) === NOT_EQUAL) continue;
       Atomics.add(i32, b + SLEEPERS, 1);
       yield { index: b + FLAG, expected: 0, deadline };
       Atomics.sub(i32, b + SLEEPERS, 1);

@@ -4,11 +4,14 @@
 // holder dies stays held: acquire({ timeout }) then returns false after the timeout.
 import { ValueError } from '../errors.js';
 import { Acquirable } from './acquirable.js';
-import { Attach, expired, registerPrimitive, TIMED_OUT, type Steps } from './primitive.js';
+import { Attach, expired, NOT_EQUAL, registerPrimitive, TIMED_OUT, type Steps } from './primitive.js';
 import type { Core } from '../core/core.js';
 
 /** The sleeping path of a three-state mutex at i32[index]. */
 export function* mutexSteps(i32: Int32Array, index: number, deadline: number): Steps<boolean> {
+  // Watch the holder for a moment without announcing ourselves (so its release makes no call).
+  const seen = Atomics.load(i32, index);
+  if (seen !== 0 && (yield { index, expected: seen, deadline, spin: true }) === NOT_EQUAL && Atomics.compareExchange(i32, index, 0, 1) === 0) return true;
   for (;;) {
     if (Atomics.exchange(i32, index, 2) === 0) return true;
     if (expired(deadline)) return false;

@@ -4,7 +4,7 @@
 import { ValueError } from '../errors.js';
 import { checkPositiveInt } from '../util/options.js';
 import { Acquirable } from './acquirable.js';
-import { Attach, registerPrimitive, TIMED_OUT, type Handle, type Steps } from './primitive.js';
+import { Attach, NOT_EQUAL, registerPrimitive, TIMED_OUT, type Handle, type Steps } from './primitive.js';
 
 const VALUE = 0, SLEEPERS = 1, BOUND = 2;
 
@@ -39,6 +39,7 @@ export class Semaphore extends Acquirable {
   *acquireSteps(deadline: number): Steps<boolean> {
     const i32 = this.i32, b = this.base;
     for (;;) {
+      if ((yield { index: b + VALUE, expected: 0, deadline, spin: true }) === NOT_EQUAL && this.tryAcquire()) return true;
       Atomics.add(i32, b + SLEEPERS, 1);
       const r = yield { index: b + VALUE, expected: 0, deadline };
       Atomics.sub(i32, b + SLEEPERS, 1);
