@@ -58,7 +58,11 @@ export class Lock extends Acquirable {
   }
 
   release(): void {
-    if (!mutexRelease(this.core, this.base)) throw new ValueError('Lock.release(): the lock is not held (released too many times)');
+    const prev = Atomics.exchange(this.i32, this.base, 0);
+    if (prev !== 1) {
+      if (prev === 0) throw new ValueError('Lock.release(): the lock is not held (released too many times)');
+      this.core.wake(this.base, 1);
+    }
     if (this.#held > 0) this.#held--;
   }
 
