@@ -22,7 +22,8 @@ export class RawArray<C extends Typecode = Typecode> extends Primitive {
   readonly view: TypedArrayOf;
 
   /** sizeOrValues: a length (zero-filled), an iterable of values, or for 'c' a string. */
-  constructor(typecode: C | Attach<ArrayHandle>, sizeOrValues?: Init<C>) {
+  /** label: the factory named in error messages (Array builds on RawArray). */
+  constructor(typecode: C | Attach<ArrayHandle>, sizeOrValues?: Init<C>, label = 'RawArray') {
     if (typecode instanceof Attach) {
       super(typecode);
       this.#type = typeInfo(typecode.data.typecode, 'RawArray');
@@ -30,8 +31,8 @@ export class RawArray<C extends Typecode = Typecode> extends Primitive {
       this.#chars = this.#type.kind === 'char';
       return;
     }
-    const type = typeInfo(typecode, 'RawArray');
-    const values = initialValues(type, sizeOrValues, `${new.target.name}('${type.code}', sizeOrValues)`);
+    const type = typeInfo(typecode, label);
+    const values = initialValues(type, sizeOrValues, `${label}('${type.code}', sizeOrValues)`);
     const length = typeof values === 'number' ? values : values.length;
     super(Math.max(2, Math.ceil((length * type.bytes) / 8) * 2));
     this.#type = type;
@@ -124,7 +125,7 @@ export class SharedArray<C extends Typecode = Typecode> {
 
   /** typecode and a length or initial values, or an existing RawArray to guard. */
   constructor(typecode: C | RawArray<C>, sizeOrValues?: Init<C>, options?: SharedOptions) {
-    this.#raw = typecode instanceof RawArray ? typecode : new RawArray(typecode, sizeOrValues);
+    this.#raw = typecode instanceof RawArray ? typecode : new RawArray(typecode, sizeOrValues, 'Array');
     this.#lock = lockOption(options, 'Array');
   }
 

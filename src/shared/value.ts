@@ -17,11 +17,12 @@ export class RawValue<C extends Typecode = Typecode> extends Primitive {
   readonly #type: TypeInfo;
   readonly #view: TypedArrayOf;
 
-  constructor(typecode: C | Attach<ValueHandle>, initial?: Writable<C>) {
-    const type = typeInfo(typecode instanceof Attach ? typecode.data.typecode : typecode, 'RawValue');
+  /** label: the factory named in error messages (Value builds on RawValue). */
+  constructor(typecode: C | Attach<ValueHandle>, initial?: Writable<C>, label = 'RawValue') {
+    const type = typeInfo(typecode instanceof Attach ? typecode.data.typecode : typecode, label);
     if (typecode instanceof Attach) super(typecode);
     else {
-      const stored = initial === undefined ? undefined : toStored(type, initial, `RawValue('${type.code}', initial)`);
+      const stored = initial === undefined ? undefined : toStored(type, initial, `${label}('${type.code}', initial)`);
       super(Math.max(2, Math.ceil(type.bytes / 4)));
       this.#type = type;
       this.#view = viewOf(type, this.i32.buffer, this.offset, 1);
@@ -58,7 +59,7 @@ export class Value<C extends Typecode = Typecode> {
 
   /** typecode and initial value, or an existing RawValue to guard (Python's synchronized()). */
   constructor(typecode: C | RawValue<C>, initial?: Writable<C>, options?: SharedOptions) {
-    this.#raw = typecode instanceof RawValue ? typecode : new RawValue(typecode, initial);
+    this.#raw = typecode instanceof RawValue ? typecode : new RawValue(typecode, initial, 'Value');
     this.#lock = lockOption(options, 'Value');
   }
 

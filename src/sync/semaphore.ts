@@ -3,7 +3,7 @@
 // the value, and a releaser adds before it reads the count: one of them always sees the other.
 import { ValueError } from '../errors.js';
 import { checkPositiveInt } from '../util/options.js';
-import { Acquirable } from './acquirable.js';
+import { Acquirable, type AcquireOptions } from './acquirable.js';
 import { Attach, NOT_EQUAL, registerPrimitive, TIMED_OUT, type Handle, type Steps } from './primitive.js';
 
 const VALUE = 0, SLEEPERS = 1, BOUND = 2;
@@ -30,10 +30,19 @@ export class Semaphore extends Acquirable {
   tryAcquire(): boolean {
     const i32 = this.i32, b = this.base;
     for (;;) {
-      const v = Atomics.load(i32, b);
+      const v = i32[b];
       if (v <= 0) return false;
       if (Atomics.compareExchange(i32, b, v, v - 1) === v) return true;
     }
+  }
+
+  override acquireSync(options?: AcquireOptions): boolean {
+    // The hot path, kept free of calls: one load and one compareExchange.
+    if (options === undefined) {
+      const v = this.i32[this.base]; // a plain read is enough: the compareExchange validates it
+      if (v > 0 && Atomics.compareExchange(this.i32, this.base, v, v - 1) === v) return true;
+    }
+    return super.acquireSync(options);
   }
 
   *acquireSteps(deadline: number): Steps<boolean> {
