@@ -9,3 +9,11 @@ for (const method of methods) {
     for (const [name, run] of Object.entries(scenarios)) it(name, () => run(mp.getContext(method), 1));
   });
 }
+
+describe('stress (short) on the JS core (no native addon: SharedArrayBuffer + Atomics, thread only)', () => {
+  it('every scenario passes under thread', async () => {
+    const { runNode } = await import('./helpers.mjs');
+    const r = await runNode([new URL('../stress/run.mjs', import.meta.url).pathname, '--method', 'thread', '--repeat', '1', '--scale', '1'], { env: { MPTS_NO_NATIVE: '1' } });
+    if (r.code !== 0) throw new Error(`${r.stdout}\n${r.stderr}`);
+  });
+});
