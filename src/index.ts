@@ -2,7 +2,8 @@
 // Layers (one folder each): core (shared arena + wait/wake), codec (values across the
 // boundary), targets (functions across the boundary), spawn (start methods), process
 // (Process, contexts, runtime), sync (locks, conditions, events, barriers on the core),
-// shared (Value, Array and their raw forms in the arena).
+// shared (Value, Array and their raw forms in the arena, named segments), connection (rings,
+// Pipe/Connection), queues (Queue, SimpleQueue, JoinableQueue).
 import { cpus } from 'node:os';
 import { callable } from './util/callable.js';
 import { Process as ProcessClass } from './process/process.js';
@@ -19,6 +20,8 @@ import { Value as ValueClass, RawValue as RawValueClass } from './shared/value.j
 import { SharedArray, RawArray as RawArrayClass } from './shared/array.js';
 import { SharedMemory as SharedMemoryClass } from './shared/shared-memory.js';
 import { ShareableList as ShareableListClass } from './shared/shareable-list.js';
+import { Pipe } from './connection/connection.js';
+import { Queue as QueueClass, SimpleQueue as SimpleQueueClass, JoinableQueue as JoinableQueueClass } from './queues/queue.js';
 
 export * from './errors.js';
 export { registerClass } from './codec/codec.js';
@@ -63,6 +66,13 @@ export type SharedMemory = SharedMemoryClass;
 export const ShareableList = callable(ShareableListClass);
 export type ShareableList = ShareableListClass;
 export type { SharedMemoryOptions } from './shared/shared-memory.js';
+export { Pipe, Connection } from './connection/connection.js';
+export const Queue = callable(QueueClass);
+export type Queue = QueueClass;
+export const SimpleQueue = callable(SimpleQueueClass);
+export type SimpleQueue = SimpleQueueClass;
+export const JoinableQueue = callable(JoinableQueueClass);
+export type JoinableQueue = JoinableQueueClass;
 export type { ShareableItem } from './shared/shareable-list.js';
 export type { Typecode, PythonTypecode, JsTypecode, Scalar } from './shared/typecodes.js';
 export type { SharedOptions, ScalarOf, Writable } from './shared/guard.js';
@@ -96,10 +106,14 @@ export interface Context {
   RawArray: typeof RawArray;
   SharedMemory: typeof SharedMemory;
   ShareableList: typeof ShareableList;
+  Pipe: typeof Pipe;
+  Queue: typeof Queue;
+  SimpleQueue: typeof SimpleQueue;
+  JoinableQueue: typeof JoinableQueue;
 }
 
 /** The factories that do not depend on the start method: the same in every context. */
-const shared = { Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event, Barrier, Value, RawValue, Array: ArrayFactory, RawArray, SharedMemory, ShareableList };
+const shared = { Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event, Barrier, Value, RawValue, Array: ArrayFactory, RawArray, SharedMemory, ShareableList, Pipe, Queue, SimpleQueue, JoinableQueue };
 
 const contexts = new Map<StartMethod, Context>();
 export function getContext(method?: StartMethod | null): Context {

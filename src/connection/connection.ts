@@ -1,0 +1,249 @@
+// Connection and Pipe: each direction of a pipe is a Ring in the family's arena, so a
+// Connection works between any two members of a family under either start method. A
+// Connection travels by handle; every copy of a write end counts as a writer, and the reader
+// sees EOFError once all of them are closed (explicitly, by GC, or when their process ends
+// normally) and the ring is drained.
+import { registerKind, SEND } from '../codec/codec.js';
+import { BufferTooShortError, ValueError } from '../errors.js';
+import { core } from '../core/core.js';
+import { WAITABLE, type WaitTarget } from '../process/waitable.js';
+import { runAsync, runSync } from '../sync/primitive.js';
+import { deadlineOf, describe, timeoutMs } from '../util/options.js';
+import { decodeIncoming, outgoing, rawBytes, Ring, type Incoming } from './ring.js';
+
+/** Bytes of each direction's ring (a message larger than half of it streams through). */
+export const PIPE_CAPACITY = 1 << 18;
+const TIMED_OUT = Symbol('timed out');
+
+// Write ends still open in this thread, dropped when it ends (an OS would close their fds).
+const openWriters = new Set<Ring>();
+const collected = new FinalizationRegistry<Ring>((ring) => {
+  if (openWriters.delete(ring)) ring.dropWriter();
+});
+process.on('exit', () => {
+  for (const ring of openWriters) ring.dropWriter();
+  openWriters.clear();
+});
+
+type ConnectionHandle = { read: Ring | null; write: Ring | null };
+
+export class Connection {
+  #read: Ring | null;
+  #write: Ring | null;
+  #closed = false;
+
+  /** Made by Pipe() (or when a Connection arrives from another process). */
+  constructor(read: Ring | null, write: Ring | null, revived = false) {
+    if (read !== null && !(read instanceof Ring)) throw new TypeError('Connection: use mp.Pipe() to make connections');
+    this.#read = read;
+    this.#write = write;
+    if (write) {
+      if (revived) write.addWriter();
+      openWriters.add(write);
+      collected.register(this, write, this);
+    }
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+  get readable(): boolean {
+    return this.#read !== null;
+  }
+  get writable(): boolean {
+    return this.#write !== null;
+  }
+
+  private writer(what: string): Ring {
+    if (this.#closed) throw new ValueError(`${what}: the connection is closed`);
+    if (!this.#write) throw new ValueError(`${what}: this end of a one-way pipe is read-only`);
+    return this.#write;
+  }
+  private reader(what: string): Ring {
+    if (this.#closed) throw new ValueError(`${what}: the connection is closed`);
+    if (!this.#read) throw new ValueError(`${what}: this end of a one-way pipe is write-only`);
+    return this.#read;
+  }
+
+  /** Sends a value (strings and bytes raw, anything else by structured clone); waits for room. */
+  send(obj: unknown): Promise<void> {
+    try {
+      const ring = this.writer('send');
+      if (ring.tryWrite(obj)) return Promise.resolve();
+      return runAsync(core(), ring.writeSteps(outgoing(obj, 'obj'), -1)).then(() => undefined);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  sendSync(obj: unknown): void {
+    const ring = this.writer('sendSync');
+    if (!ring.tryWrite(obj)) runSync(core(), ring.writeSteps(outgoing(obj, 'obj'), -1));
+  }
+
+  /** Sends bytes as one message: buf[offset .. offset + size]. */
+  sendBytes(buf: Uint8Array, offset?: number, size?: number): Promise<void> {
+    try {
+      const ring = this.writer('sendBytes');
+      return runAsync(core(), ring.writeSteps(rawBytes(slice(buf, offset, size, 'sendBytes')), -1)).then(() => undefined);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  sendBytesSync(buf: Uint8Array, offset?: number, size?: number): void {
+    runSync(core(), this.writer('sendBytesSync').writeSteps(rawBytes(slice(buf, offset, size, 'sendBytesSync')), -1));
+  }
+
+  /** The next value; throws EOFError when the other end has closed and nothing is left. */
+  recv(): Promise<unknown> {
+    try {
+      const ring = this.reader('recv');
+      const v = ring.tryRead(decodeIncoming, TIMED_OUT);
+      if (v !== TIMED_OUT) return Promise.resolve(v);
+      return runAsync(core(), ring.readSteps(decodeIncoming, -1, TIMED_OUT));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  recvSync(): unknown {
+    const ring = this.reader('recvSync');
+    const v = ring.tryRead(decodeIncoming, TIMED_OUT);
+    return v !== TIMED_OUT ? v : runSync(core(), ring.readSteps(decodeIncoming, -1, TIMED_OUT));
+  }
+
+  /** The next message as bytes (of at most maxlength, else an error and the connection closes). */
+  recvBytes(maxlength?: number): Promise<Buffer> {
+    try {
+      return runAsync(core(), this.reader('recvBytes').readSteps(this.bytesTaker(maxlength, 'recvBytes'), -1, TIMED_OUT)) as Promise<Buffer>;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  recvBytesSync(maxlength?: number): Buffer {
+    return runSync(core(), this.reader('recvBytesSync').readSteps(this.bytesTaker(maxlength, 'recvBytesSync'), -1, TIMED_OUT)) as Buffer;
+  }
+
+  /** Reads the next message into buf at offset; returns its length. BufferTooShortError (with the message in .data) if it does not fit. */
+  recvBytesInto(buf: Uint8Array, offset?: number): Promise<number> {
+    try {
+      return runAsync(core(), this.reader('recvBytesInto').readSteps(intoTaker(buf, offset ?? 0, 'recvBytesInto'), -1, TIMED_OUT)) as Promise<number>;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  recvBytesIntoSync(buf: Uint8Array, offset?: number): number {
+    return runSync(core(), this.reader('recvBytesIntoSync').readSteps(intoTaker(buf, offset ?? 0, 'recvBytesIntoSync'), -1, TIMED_OUT)) as number;
+  }
+
+  /** Whether there is something to read: at once (no timeout), within timeout ms, or ever (null). */
+  async poll(timeout?: number | null): Promise<boolean> {
+    const ring = this.reader('poll');
+    const ms = timeout === undefined ? 0 : timeoutMs(timeout, 'poll');
+    if (ring.readable() || ms === 0) return ring.readable();
+    return waitReadable(ring, ms);
+  }
+  pollSync(timeout?: number | null): boolean {
+    const ring = this.reader('pollSync');
+    const ms = timeout === undefined ? 0 : timeoutMs(timeout, 'pollSync');
+    const deadline = deadlineOf(ms);
+    while (!ring.readable()) {
+      const left = deadline < 0 ? -1 : Math.max(0, deadline - performance.now());
+      if (left === 0) return false;
+      const w = ring.readyWord();
+      try {
+        if (ring.readable()) break;
+        core().wait(w.index, w.expected, left);
+      } finally {
+        ring.readyDone();
+      }
+    }
+    return true;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const w = this.#write;
+    if (w && openWriters.delete(w)) w.dropWriter();
+    collected.unregister(this);
+    this.#read = this.#write = null;
+  }
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  [WAITABLE](): WaitTarget {
+    const ring = this.reader('wait');
+    return { ready: () => ring.readable(), whenReady: (ms) => waitReadable(ring, ms) };
+  }
+
+  [SEND](): { kind: string; data: ConnectionHandle } {
+    if (this.#closed) throw new ValueError('a closed Connection cannot be sent');
+    return { kind: 'connection.Connection', data: { read: this.#read, write: this.#write } };
+  }
+
+  private bytesTaker(maxlength: number | undefined, what: string): (m: Incoming) => Buffer {
+    if (maxlength !== undefined && !(Number.isInteger(maxlength) && maxlength >= 0)) throw new ValueError(`${what}: maxlength must be a non-negative integer, got ${describe(maxlength)}`);
+    return (m) => {
+      if (maxlength !== undefined && m.payload.byteLength > maxlength) {
+        this.close();
+        throw Object.assign(new Error(`${what}: a message of ${m.payload.byteLength} bytes is longer than maxlength ${maxlength}; the connection is closed`), { code: 'EMSGSIZE' });
+      }
+      return Buffer.from(m.payload);
+    };
+  }
+
+  toString(): string {
+    return `<Connection ${this.#closed ? 'closed' : `${this.readable ? 'r' : ''}${this.writable ? 'w' : ''}`}>`;
+  }
+}
+registerKind('connection.Connection', (data) => {
+  const d = data as ConnectionHandle;
+  return new Connection(d.read, d.write, true);
+});
+
+function slice(buf: Uint8Array, offset: number | undefined, size: number | undefined, what: string): Uint8Array {
+  if (!(buf instanceof Uint8Array)) throw new TypeError(`${what}: expected a Buffer or Uint8Array, got ${describe(buf)}`);
+  const off = offset ?? 0;
+  if (!Number.isInteger(off) || off < 0 || off > buf.byteLength) throw new ValueError(`${what}: offset ${off} is outside a buffer of ${buf.byteLength} bytes`);
+  const n = size ?? buf.byteLength - off;
+  if (!Number.isInteger(n) || n < 0 || off + n > buf.byteLength) throw new ValueError(`${what}: size ${n} from offset ${off} overruns a buffer of ${buf.byteLength} bytes`);
+  return buf.subarray(off, off + n);
+}
+
+function intoTaker(buf: Uint8Array, offset: number, what: string): (m: Incoming) => number {
+  if (!(buf instanceof Uint8Array)) throw new TypeError(`${what}: expected a Buffer or Uint8Array, got ${describe(buf)}`);
+  if (!Number.isInteger(offset) || offset < 0 || offset > buf.byteLength) throw new ValueError(`${what}: offset ${offset} is outside a buffer of ${buf.byteLength} bytes`);
+  return (m) => {
+    const n = m.payload.byteLength;
+    if (n > buf.byteLength - offset) throw new BufferTooShortError(`${what}: a message of ${n} bytes does not fit in ${buf.byteLength - offset} bytes`, Buffer.from(m.payload));
+    buf.set(m.payload, offset);
+    return n;
+  };
+}
+
+/** Resolves true once the ring may be readable, false after ms (-1: never gives up). */
+export async function waitReadable(ring: Ring, ms: number): Promise<boolean> {
+  const deadline = deadlineOf(ms);
+  while (!ring.readable()) {
+    const left = deadline < 0 ? -1 : Math.max(0, deadline - performance.now());
+    if (left === 0) return false;
+    const w = ring.readyWord();
+    try {
+      if (ring.readable()) break;
+      await core().waitAsync(w.index, w.expected, left);
+    } finally {
+      ring.readyDone();
+    }
+  }
+  return true;
+}
+
+/** Python's Pipe(duplex): two Connections; one-way gives [read end, write end]. */
+export function Pipe(duplex = true, options: { capacity?: number } = {}): [Connection, Connection] {
+  const cap = options.capacity ?? PIPE_CAPACITY;
+  const a = new Ring(cap);
+  if (!duplex) return [new Connection(a, null), new Connection(null, a)];
+  const b = new Ring(cap);
+  return [new Connection(a, b), new Connection(b, a)];
+}
+

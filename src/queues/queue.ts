@@ -1,0 +1,326 @@
+// Queue, JoinableQueue and SimpleQueue on one Ring. Like CPython's, Queue.put never waits for
+// the consumer (only for `maxsize`): what does not fit in the ring now waits in this process's
+// buffer, and a flusher (CPython's feeder thread) moves it in as room appears. The flusher keeps
+// the process alive until it is done, so items put before a producer returns all arrive;
+// cancelJoinThread() lets the process end without it. SimpleQueue writes directly (waiting for
+// room, as CPython's does on its pipe).
+import { registerKind, SEND } from '../codec/codec.js';
+import { core } from '../core/core.js';
+import { EmptyError, FullError, ValueError } from '../errors.js';
+import { WAITABLE, type WaitTarget } from '../process/waitable.js';
+import { waitReadable } from '../connection/connection.js';
+import { decodeIncoming, decodeOutgoing, outgoing, Ring, type Outgoing } from '../connection/ring.js';
+import { Fifo } from './fifo.js';
+import { expired, NOT_EQUAL, runAsync, runSync, type Steps } from '../sync/primitive.js';
+import { blockOptions, deadlineOf, type BlockOptions } from '../util/options.js';
+
+/** Ring bytes of a queue: items larger than half of it stream through. */
+export const QUEUE_CAPACITY = 1 << 18;
+const ITEMS = 0, ITEMS_SLEEPERS = 1, UNFINISHED = 2, UNFINISHED_SLEEPERS = 3;
+const NONE = Symbol('none');
+
+type QueueHandle = { ring: Ring; maxsize: number };
+type PutOptions = BlockOptions | number | boolean;
+
+abstract class QueueBase {
+  protected readonly ring: Ring;
+  protected closedHere = false;
+
+  constructor(ring: Ring) {
+    this.ring = ring;
+  }
+
+  protected word(w: number): number {
+    return this.ring.word(w);
+  }
+  protected check(what: string): void {
+    if (this.closedHere) throw new ValueError(`${what}: the queue is closed`);
+  }
+
+  private getSteps(options: PutOptions | undefined, what: string): Steps<unknown> {
+    this.check(what);
+    const { block, ms } = blockOptions(options, what);
+    return this.taken(block ? deadlineOf(ms) : 0, what);
+  }
+  private *taken(deadline: number, what: string): Steps<unknown> {
+    // This process's own buffered items go first when the ring has nothing (CPython's feeder
+    // thread would have moved them in while we waited).
+    let v = this.fromOwnBuffer(NONE);
+    if (v === NONE) v = yield* this.ring.readSteps(decodeIncoming, deadline, NONE);
+    if (v === NONE) throw new EmptyError(`${what}: the queue is empty`);
+    this.afterGet();
+    return v;
+  }
+  protected fromOwnBuffer<U>(none: U): unknown {
+    return none;
+  }
+  /** The fast path of get: an item that is there now, or NONE. */
+  private tryGet(): unknown {
+    if (this.closedHere) return NONE;
+    const v = this.ring.tryRead(decodeIncoming, NONE);
+    if (v !== NONE) this.afterGet();
+    return v;
+  }
+  protected afterGet(): void {}
+
+  /** Removes and returns an item; EmptyError after the timeout (at once with { block: false }). */
+  get(options?: PutOptions): Promise<unknown> {
+    try {
+      if (options === undefined) {
+        const v = this.tryGet();
+        if (v !== NONE) return Promise.resolve(v);
+      }
+      return runAsync(core(), this.getSteps(options, `${this.constructor.name}.get`));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  getSync(options?: PutOptions): unknown {
+    if (options === undefined) {
+      const v = this.tryGet();
+      if (v !== NONE) return v;
+    }
+    return runSync(core(), this.getSteps(options, `${this.constructor.name}.getSync`));
+  }
+  getNowait(): unknown {
+    return this.getSync({ block: false });
+  }
+
+  close(): void {
+    this.closedHere = true;
+  }
+
+  /** What mp.wait() takes for this queue (CPython's `q._reader`). */
+  get reader(): { [WAITABLE](): WaitTarget } {
+    return { [WAITABLE]: () => this[WAITABLE]() };
+  }
+  [WAITABLE](): WaitTarget {
+    const ring = this.ring;
+    return { ready: () => ring.readable(), whenReady: (ms) => waitReadable(ring, ms) };
+  }
+}
+
+export class SimpleQueue extends QueueBase {
+  constructor(ring?: Ring) {
+    super(ring instanceof Ring ? ring : new Ring(QUEUE_CAPACITY));
+  }
+  /** Puts an item, waiting for room in the ring if the consumer is behind. */
+  put(obj: unknown): Promise<void> {
+    try {
+      this.check('SimpleQueue.put');
+      if (this.ring.tryWrite(obj)) return Promise.resolve();
+      return runAsync(core(), this.ring.writeSteps(outgoing(obj, 'obj'), -1)).then(() => undefined);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  putSync(obj: unknown): void {
+    this.check('SimpleQueue.putSync');
+    if (!this.ring.tryWrite(obj)) runSync(core(), this.ring.writeSteps(outgoing(obj, 'obj'), -1));
+  }
+  empty(): boolean {
+    return !this.ring.readable();
+  }
+  [SEND](): { kind: string; data: unknown } {
+    return { kind: 'queues.SimpleQueue', data: { ring: this.ring } };
+  }
+}
+registerKind('queues.SimpleQueue', (d) => new SimpleQueue((d as { ring: Ring }).ring));
+
+export class Queue extends QueueBase {
+  readonly maxsize: number;
+  /** Items waiting for room: raw strings and (copied) bytes, or encoded messages. */
+  readonly #pending = new Fifo<string | Uint8Array | Outgoing>();
+  #flushing: Promise<void> | null = null;
+  #cancelJoin = false;
+  #streaming = false;
+
+  /** maxsize: 0 (or less) for unbounded, as in Python. */
+  constructor(maxsize: number | QueueHandle = 0) {
+    if (typeof maxsize === 'object' && maxsize !== null && maxsize.ring instanceof Ring) {
+      super(maxsize.ring);
+      this.maxsize = maxsize.maxsize;
+      return;
+    }
+    if (typeof maxsize !== 'number' || !Number.isInteger(maxsize)) throw new TypeError(`${new.target.name}(maxsize): expected an integer, got ${String(maxsize)}`);
+    super(new Ring(QUEUE_CAPACITY));
+    this.maxsize = Math.max(0, maxsize);
+  }
+
+  private *reserveSteps(block: boolean, deadline: number, what: string): Steps<void> {
+    const i32 = core().i32, w = this.word(ITEMS);
+    if (this.maxsize === 0) {
+      Atomics.add(i32, w, 1);
+      return;
+    }
+    for (;;) {
+      const n = Atomics.load(i32, w);
+      if (n < this.maxsize) {
+        if (Atomics.compareExchange(i32, w, n, n + 1) === n) return;
+        continue;
+      }
+      if (!block || expired(deadline)) throw new FullError(`${what}: the queue is full (maxsize ${this.maxsize})`);
+      if ((yield { index: w, expected: n, deadline, spin: true }) === NOT_EQUAL) continue;
+      Atomics.add(i32, this.word(ITEMS_SLEEPERS), 1);
+      yield { index: w, expected: n, deadline };
+      Atomics.sub(i32, this.word(ITEMS_SLEEPERS), 1);
+    }
+  }
+
+  private *putSteps(obj: unknown, options: PutOptions | undefined, what: string): Steps<void> {
+    this.check(what);
+    const { block, ms } = blockOptions(options, what);
+    if (typeof obj !== 'string' && !(obj instanceof Uint8Array)) outgoing(obj, 'obj'); // encoding errors surface here, at the put
+    yield* this.reserveSteps(block, block ? deadlineOf(ms) : 0, what);
+    this.enqueue(obj);
+  }
+  /** In order: straight into the ring if nothing is buffered and it fits now, else buffered. */
+  private enqueue(obj: unknown): void {
+    this.beforePut();
+    if (this.#pending.length === 0 && this.ring.tryWrite(obj)) return;
+    // Buffered bytes are copied: the caller may reuse its buffer once put() returns.
+    const item = typeof obj === 'string' ? obj : obj instanceof Uint8Array ? Buffer.from(obj) : outgoing(obj, 'obj');
+    if (this.#pending.length === 0 && this.writeNow(item)) return;
+    this.#pending.push(item);
+    this.#flushing ??= this.flush();
+  }
+  /** Writes a buffered item if it fits now, without waiting. */
+  private writeNow(item: string | Uint8Array | Outgoing): boolean {
+    if (typeof item === 'string' || item instanceof Uint8Array) return this.ring.tryWrite(item) || runSync(core(), this.ring.writeSteps(outgoing(item, 'obj'), 0));
+    return runSync(core(), this.ring.writeSteps(item, 0));
+  }
+  private static asOutgoing(item: string | Uint8Array | Outgoing): Outgoing {
+    return typeof item === 'string' || item instanceof Uint8Array ? outgoing(item, 'obj') : item;
+  }
+
+  protected override fromOwnBuffer<U>(none: U): unknown {
+    const pending = this.#pending;
+    if (this.#streaming) return none;
+    while (pending.length && !this.ring.readable() && this.writeNow(pending.peek())) pending.shift();
+    if (pending.length && !this.ring.readable()) return decodeOutgoing(Queue.asOutgoing(pending.shift()));
+    return none;
+  }
+  protected beforePut(): void {}
+
+  private async flush(): Promise<void> {
+    const c = core(), pending = this.#pending;
+    try {
+      while (pending.length) {
+        // Everything that fits now, in one go; then wait for room (without the write lock,
+        // so that a get() in this thread may still take our items from the buffer).
+        while (pending.length && this.writeNow(pending.peek())) pending.shift();
+        if (!pending.length) break;
+        const head = Queue.asOutgoing(pending.peek());
+        if (this.#cancelJoin) await new Promise((r) => setTimeout(r, 1).unref());
+        else if (!this.ring.streams(head.length)) await runAsync(c, this.ring.roomForSteps(head.length));
+        else {
+          // A large item streams while holding the write lock; this buffer must not give it away meanwhile.
+          this.#streaming = true;
+          try {
+            if (await runAsync(c, this.ring.writeSteps(head, -1))) pending.shift();
+          } finally {
+            this.#streaming = false;
+          }
+        }
+      }
+    } finally {
+      this.#flushing = null;
+    }
+  }
+
+  /** Puts an item; waits only while a bounded queue is full (FullError after the timeout). */
+  put(obj: unknown, options?: PutOptions): Promise<void> {
+    try {
+      return runAsync(core(), this.putSteps(obj, options, `${this.constructor.name}.put`));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  putSync(obj: unknown, options?: PutOptions): void {
+    if (options === undefined && this.maxsize === 0 && !this.closedHere && (typeof obj === 'string' || obj instanceof Uint8Array)) {
+      Atomics.add(core().i32, this.word(ITEMS), 1);
+      this.enqueue(obj);
+      return;
+    }
+    runSync(core(), this.putSteps(obj, options, `${this.constructor.name}.putSync`));
+  }
+  putNowait(obj: unknown): void {
+    this.putSync(obj, { block: false });
+  }
+
+  protected override afterGet(): void {
+    const i32 = core().i32;
+    Atomics.sub(i32, this.word(ITEMS), 1);
+    if (this.maxsize > 0 && Atomics.load(i32, this.word(ITEMS_SLEEPERS)) > 0) core().wake(this.word(ITEMS), 1);
+  }
+
+  /** Items put and not yet taken (those still buffered in a producer included). */
+  qsize(): number {
+    return Math.max(0, Atomics.load(core().i32, this.word(ITEMS)));
+  }
+  empty(): boolean {
+    return this.qsize() === 0;
+  }
+  full(): boolean {
+    return this.maxsize > 0 && this.qsize() >= this.maxsize;
+  }
+
+  /** After close(): resolves when this process's buffered items are all in the queue. */
+  async joinThread(): Promise<void> {
+    if (!this.closedHere) throw new ValueError(`${this.constructor.name}.joinThread: call close() first`);
+    while (this.#flushing) await this.#flushing;
+  }
+  joinThreadSync(): void {
+    if (!this.closedHere) throw new ValueError(`${this.constructor.name}.joinThreadSync: call close() first`);
+    while (this.#pending.length) if (runSync(core(), this.ring.writeSteps(Queue.asOutgoing(this.#pending.peek()), -1))) this.#pending.shift();
+  }
+  /** Lets this process end without waiting for its buffered items to reach the queue. */
+  cancelJoinThread(): void {
+    this.#cancelJoin = true;
+  }
+
+  [SEND](): { kind: string; data: unknown } {
+    return { kind: `queues.${(this.constructor as { kindName?: string }).kindName ?? 'Queue'}`, data: { ring: this.ring, maxsize: this.maxsize } };
+  }
+}
+registerKind('queues.Queue', (d) => new Queue(d as QueueHandle));
+
+export class JoinableQueue extends Queue {
+  static readonly kindName: string = 'JoinableQueue';
+
+  protected override beforePut(): void {
+    Atomics.add(core().i32, this.word(UNFINISHED), 1);
+  }
+
+  /** One item taken earlier is done; throws ValueError if called more often than items were put. */
+  taskDone(): void {
+    const i32 = core().i32, w = this.word(UNFINISHED);
+    for (;;) {
+      const n = Atomics.load(i32, w);
+      if (n <= 0) throw new ValueError('JoinableQueue.taskDone: called more times than there were items');
+      if (Atomics.compareExchange(i32, w, n, n - 1) !== n) continue;
+      if (n === 1 && Atomics.load(i32, this.word(UNFINISHED_SLEEPERS)) > 0) core().wake(w, 0x7fffffff);
+      return;
+    }
+  }
+
+  private *joinSteps(): Steps<void> {
+    const i32 = core().i32, w = this.word(UNFINISHED);
+    for (;;) {
+      const n = Atomics.load(i32, w);
+      if (n <= 0) return;
+      Atomics.add(i32, this.word(UNFINISHED_SLEEPERS), 1);
+      yield { index: w, expected: n, deadline: -1 };
+      Atomics.sub(i32, this.word(UNFINISHED_SLEEPERS), 1);
+    }
+  }
+  /** Resolves when every item put has been marked done with taskDone(). */
+  join(): Promise<void> {
+    return runAsync(core(), this.joinSteps());
+  }
+  joinSync(): void {
+    runSync(core(), this.joinSteps());
+  }
+}
+registerKind('queues.JoinableQueue', (d) => new JoinableQueue(d as QueueHandle));
+
