@@ -68,3 +68,29 @@ for (const method of ['thread', 'process']) {
     });
   });
 }
+
+for (const method of ['thread', 'process']) {
+  describe(`seed examples of pipes and queues under '${method}'`, () => {
+    it('Queue factorial', async () => {
+      const r = await runNode([example('queue-factorial'), method]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'Factorial 5 = 120\n');
+    });
+
+    it('Pipe [42, null, "hello"]', async () => {
+      const r = await runNode([example('pipe'), method]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, "[ 42, null, 'hello' ]\n");
+    });
+
+    it('JoinableQueue producer/consumer with poison pills', async () => {
+      const r = await runNode([example('producer-consumer'), method]);
+      assert.equal(r.code, 0, r.stderr);
+      const out = lines(r.stdout);
+      const consumers = Number(/^Creating (\d+) consumers$/.exec(out[0])[1]);
+      assert.equal(out.filter((l) => /^Consumer-\d+: Exiting$/.test(l)).length, consumers);
+      assert.deepEqual(out.filter((l) => /^Consumer-\d+: \d+ \* \d+$/.test(l)).map((l) => l.split(': ')[1]).sort(), Array.from({ length: 10 }, (_, i) => `${i} * ${i}`).sort());
+      assert.deepEqual(out.filter((l) => l.startsWith('Result: ')).sort(), Array.from({ length: 10 }, (_, i) => `Result: ${i} * ${i} = ${i * i}`).sort());
+    });
+  });
+}

@@ -1,6 +1,7 @@
 // Connection and Pipe: each direction of a pipe is a Ring in the family's arena, so a
 // Connection works between any two members of a family under either start method. A
-// Connection travels by handle; every copy of a write end counts as a writer, and the reader
+// Connection travels by handle; every copy of a write end (one per send, as fds are duplicated)
+// counts as a writer, and the reader
 // sees EOFError once all of them are closed (explicitly, by GC, or when their process ends
 // normally) and the ring is drained.
 import { registerKind, SEND } from '../codec/codec.js';
@@ -33,12 +34,11 @@ export class Connection {
   #closed = false;
 
   /** Made by Pipe() (or when a Connection arrives from another process). */
-  constructor(read: Ring | null, write: Ring | null, revived = false) {
-    if (read !== null && !(read instanceof Ring)) throw new TypeError('Connection: use mp.Pipe() to make connections');
+  constructor(read: Ring | null, write: Ring | null) {
+    if ((read !== null && !(read instanceof Ring)) || (write !== null && !(write instanceof Ring))) throw new TypeError('Connection: use mp.Pipe() to make connections');
     this.#read = read;
     this.#write = write;
     if (write) {
-      if (revived) write.addWriter();
       openWriters.add(write);
       collected.register(this, write, this);
     }
@@ -178,6 +178,9 @@ export class Connection {
 
   [SEND](): { kind: string; data: ConnectionHandle } {
     if (this.#closed) throw new ValueError('a closed Connection cannot be sent');
+    // The copy in flight holds its write end from now, as a duplicated fd would: the sender may
+    // close its own copy before the receiver has decoded this one.
+    this.#write?.addWriter();
     return { kind: 'connection.Connection', data: { read: this.#read, write: this.#write } };
   }
 
@@ -198,7 +201,7 @@ export class Connection {
 }
 registerKind('connection.Connection', (data) => {
   const d = data as ConnectionHandle;
-  return new Connection(d.read, d.write, true);
+  return new Connection(d.read, d.write);
 });
 
 function slice(buf: Uint8Array, offset: number | undefined, size: number | undefined, what: string): Uint8Array {

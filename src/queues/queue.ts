@@ -90,9 +90,10 @@ abstract class QueueBase {
     this.closedHere = true;
   }
 
-  /** What mp.wait() takes for this queue (CPython's `q._reader`). */
+  #reader: { [WAITABLE](): WaitTarget } | null = null;
+  /** What mp.wait() takes for this queue (CPython's `q._reader`); the queue itself works too. */
   get reader(): { [WAITABLE](): WaitTarget } {
-    return { [WAITABLE]: () => this[WAITABLE]() };
+    return (this.#reader ??= { [WAITABLE]: () => this[WAITABLE]() });
   }
   [WAITABLE](): WaitTarget {
     const ring = this.ring;
@@ -131,7 +132,9 @@ export class Queue extends QueueBase {
   readonly maxsize: number;
   /** Items waiting for room: raw strings and (copied) bytes, or encoded messages. */
   readonly #pending = new Fifo<string | Uint8Array | Outgoing>();
-  #flushing: Promise<void> | null = null;
+  /** The flusher runs (set before it starts, cleared when it ends: it may end synchronously). */
+  #flushRunning = false;
+  #flushed: Promise<void> = Promise.resolve();
   #cancelJoin = false;
   #streaming = false;
 
@@ -182,7 +185,7 @@ export class Queue extends QueueBase {
     const item = typeof obj === 'string' ? obj : obj instanceof Uint8Array ? Buffer.from(obj) : outgoing(obj, 'obj');
     if (this.#pending.length === 0 && this.writeNow(item)) return;
     this.#pending.push(item);
-    this.#flushing ??= this.flush();
+    this.startFlush();
   }
   /** Writes a buffered item if it fits now, without waiting. */
   private writeNow(item: string | Uint8Array | Outgoing): boolean {
@@ -201,6 +204,12 @@ export class Queue extends QueueBase {
     return none;
   }
   protected beforePut(): void {}
+
+  private startFlush(): void {
+    if (this.#flushRunning) return;
+    this.#flushRunning = true;
+    this.#flushed = this.flush();
+  }
 
   private async flush(): Promise<void> {
     const c = core(), pending = this.#pending;
@@ -224,7 +233,7 @@ export class Queue extends QueueBase {
         }
       }
     } finally {
-      this.#flushing = null;
+      this.#flushRunning = false;
     }
   }
 
@@ -268,7 +277,7 @@ export class Queue extends QueueBase {
   /** After close(): resolves when this process's buffered items are all in the queue. */
   async joinThread(): Promise<void> {
     if (!this.closedHere) throw new ValueError(`${this.constructor.name}.joinThread: call close() first`);
-    while (this.#flushing) await this.#flushing;
+    while (this.#flushRunning) await this.#flushed;
   }
   joinThreadSync(): void {
     if (!this.closedHere) throw new ValueError(`${this.constructor.name}.joinThreadSync: call close() first`);
