@@ -40,3 +40,12 @@ export async function condTurn(cond, turn, me, rounds, useAsync, go, out) {
   cond.release();
   if (out) out.value = performance.now() - t;
 }
+
+/** Sends n messages child -> parent: 256-char strings, or buffers of `bytes` bytes. */
+export function produce(kind, chan, n, bytes) {
+  const msg = bytes ? Buffer.alloc(bytes, 7) : 'x'.repeat(256);
+  if (kind === 'pipe') {
+    if (bytes) for (let i = 0; i < n; i++) chan.sendBytesSync(msg);
+    else for (let i = 0; i < n; i++) chan.sendSync(msg);
+  } else for (let i = 0; i < n; i++) chan.putSync(msg);
+}

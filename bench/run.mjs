@@ -5,6 +5,7 @@ import { runAll } from './harness.mjs';
 if (mp.isMainProcess()) {
   await import('./core.bench.mjs');
   await import('./sync.bench.mjs');
+  await import('./queues.bench.mjs');
   const table = await runAll(process.argv[2]);
   console.log(`\n${table}\n`);
   process.exit(0);

@@ -4,6 +4,7 @@ usage: python3 cpython_bench.py start <fork|forkserver|spawn> <count>
        python3 cpython_bench.py lock <Lock|RLock|Semaphore> <pairs>
        python3 cpython_bench.py pingpong <Condition|Semaphore> <rounds>
        python3 cpython_bench.py reads <raw|synced> <count>
+       python3 cpython_bench.py transfer <queue|simple|pipe> <count> <bytes: 0 for 256-char strings>
 prints one JSON line: {"us_per_op": ...} or {"per_sec": ...}
 """
 import json
@@ -97,6 +98,38 @@ def reads(kind, n):
     return n / (time.perf_counter() - t)
 
 
+def produce(kind, chan, n, size):
+    msg = bytes(size) if size else "x" * 256
+    if kind == "pipe":
+        send = chan.send_bytes if size else chan.send
+        for _ in range(n):
+            send(msg)
+    else:
+        for _ in range(n):
+            chan.put(msg)
+
+
+def transfer(kind, n, size):
+    ctx = mp.get_context("fork")
+    if kind == "pipe":
+        r, w = ctx.Pipe(False)
+        chan = w
+        recv = r.recv_bytes if size else r.recv
+    else:
+        q = ctx.Queue() if kind == "queue" else ctx.SimpleQueue()
+        chan = q
+        recv = q.get
+    p = ctx.Process(target=produce, args=(kind, chan, n, size))
+    p.start()
+    recv()
+    t = time.perf_counter()
+    for _ in range(n - 1):
+        recv()
+    secs = time.perf_counter() - t
+    p.join()
+    return (n - 1) * size / 2**20 / secs if size else (n - 1) / secs
+
+
 if __name__ == "__main__":
     what = sys.argv[1]
     if what == "start":
@@ -105,6 +138,8 @@ if __name__ == "__main__":
         print(json.dumps({"per_sec": lock_pairs(sys.argv[2], int(sys.argv[3]))}))
     elif what == "pingpong":
         print(json.dumps({"per_sec": ping_pong(sys.argv[2], int(sys.argv[3]))}))
+    elif what == "transfer":
+        print(json.dumps({"per_sec": transfer(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))}))
     elif what == "reads":
         print(json.dumps({"per_sec": reads(sys.argv[2], int(sys.argv[3]))}))
     else:
