@@ -181,8 +181,10 @@ export class Queue extends QueueBase {
   private enqueue(obj: unknown): void {
     this.beforePut();
     if (this.#pending.length === 0 && this.ring.tryWrite(obj)) return;
-    // Buffered bytes are copied: the caller may reuse its buffer once put() returns.
-    const item = typeof obj === 'string' ? obj : obj instanceof Uint8Array ? Buffer.from(obj) : outgoing(obj, 'obj');
+    // As in CPython (whose feeder thread pickles an item when it moves it), a buffered byte
+    // array is kept by reference, not copied: changing it before it reaches the ring changes
+    // what is sent. Other values were encoded at put().
+    const item = typeof obj === 'string' || obj instanceof Uint8Array ? obj : outgoing(obj, 'obj');
     if (this.#pending.length === 0 && this.writeNow(item)) return;
     this.#pending.push(item);
     this.startFlush();
