@@ -133,6 +133,15 @@ for (const method of methods) {
       for (let i = 0; i < 1_000; i++) assert.deepEqual(q.getSync({ timeout: 5_000 }), { tag: 'gone', i });
     });
 
+    it('cancelJoinThread: a producer ends without waiting for its buffered items', async () => {
+      const q = mp.Queue();
+      const p = run(t.putAndAbandon, q, 5000);
+      await p.join(20_000);
+      assert.equal(p.exitcode, 0, 'ended although nobody read');
+      const first = q.getSync({ timeout: 5000 });
+      assert.deepEqual(first.i, 0, 'what reached the ring is readable, in order');
+    });
+
     it('many producers and many consumers at once: every item exactly once', async () => {
       const q = mp.Queue(), out = mp.Queue();
       const producers = [run(t.putManyAsync, q, 3000, 'a'), run(t.putManyAsync, q, 3000, 'b'), run(t.putMany, q, 3000, 'c')];

@@ -210,9 +210,9 @@ export class Ring extends Primitive {
   streams(length: number): boolean {
     return 8 + pad8(length) > this.capacity >> 1;
   }
-  /** Waits, without taking the write lock, until a message of `length` bytes would go in whole. */
-  *roomForSteps(length: number): Steps<boolean> {
-    return yield* this.roomSteps(Math.min(this.capacity, 2 * (8 + pad8(length))), -1);
+  /** Waits, without taking the write lock, until a message of `length` bytes would go in whole (false: deadline). */
+  *roomForSteps(length: number, deadline: number): Steps<boolean> {
+    return yield* this.roomSteps(Math.min(this.capacity, 2 * (8 + pad8(length))), deadline);
   }
 
   private *roomSteps(need: number, deadline: number): Steps<boolean> {

@@ -18,6 +18,7 @@ import { blockOptions, deadlineOf, type BlockOptions } from '../util/options.js'
 export const QUEUE_CAPACITY = 1 << 18;
 const ITEMS = 0, ITEMS_SLEEPERS = 1, UNFINISHED = 2, UNFINISHED_SLEEPERS = 3;
 const NONE = Symbol('none');
+const FLUSH_SLICE_MS = 100;
 
 type QueueHandle = { ring: Ring; maxsize: number };
 type PutOptions = BlockOptions | number | boolean;
@@ -223,7 +224,8 @@ export class Queue extends QueueBase {
         if (!pending.length) break;
         const head = Queue.asOutgoing(pending.peek());
         if (this.#cancelJoin) await new Promise((r) => setTimeout(r, 1).unref());
-        else if (!this.ring.streams(head.length)) await runAsync(c, this.ring.roomForSteps(head.length));
+        // In slices, so that a cancelJoinThread() made meanwhile is seen within one.
+        else if (!this.ring.streams(head.length)) await runAsync(c, this.ring.roomForSteps(head.length, deadlineOf(FLUSH_SLICE_MS)));
         else {
           // A large item streams while holding the write lock; this buffer must not give it away meanwhile.
           this.#streaming = true;
