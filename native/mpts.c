@@ -531,6 +531,7 @@ typedef struct Waiter {
   int result;  // -1 pending
   napi_deferred deferred;
   napi_ref keep;  // the Int32Array, so its memory outlives the wait
+  int weak;       // does not keep the event loop alive
   struct Waiter* next;
 } Waiter;
 
@@ -542,7 +543,7 @@ typedef struct {
   int32_t ctl;  // bumped to make the helper rebuild its wait set
   Waiter* pending;
   Waiter* done;
-  int npending;  // owned by the JS thread: waits not yet settled
+  int npending;  // owned by the JS thread: waits not yet settled that keep the loop alive
   int refed;
   napi_threadsafe_function tsfn;
 } AsyncState;
@@ -625,8 +626,8 @@ static void settle_done(napi_env env, napi_value js_cb, void* context, void* dat
     napi_create_int32(env, w->result, &v);
     napi_delete_reference(env, w->keep);
     napi_resolve_deferred(env, w->deferred, v);
+    if (!w->weak) s->npending--;
     free(w);
-    s->npending--;
   }
   if (s->npending == 0 && s->refed) {
     napi_unref_threadsafe_function(env, s->tsfn);
@@ -654,8 +655,8 @@ static AsyncState* async_state(napi_env env) {
 
 // waitAsync(view, index, expected, timeoutMs) -> Promise<0 | 1 | 2>, like wait().
 static napi_value wait_async_js(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   int32_t expected;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t* addr = word_at(env, argv[0], argv[1]);
@@ -688,11 +689,16 @@ static napi_value wait_async_js(napi_env env, napi_callback_info info) {
   w->result = -1;
   w->deferred = deferred;
   napi_create_reference(env, argv[0], 1, &w->keep);
-  if (!s->refed) {
-    napi_ref_threadsafe_function(env, s->tsfn);
-    s->refed = 1;
+  bool weak = false;
+  if (argc >= 5) napi_get_value_bool(env, argv[4], &weak);
+  w->weak = weak;
+  if (!weak) {
+    if (!s->refed) {
+      napi_ref_threadsafe_function(env, s->tsfn);
+      s->refed = 1;
+    }
+    s->npending++;
   }
-  s->npending++;
   pthread_mutex_lock(&s->lock);
   w->next = s->pending;
   s->pending = w;

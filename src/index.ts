@@ -21,6 +21,7 @@ import { SharedArray, RawArray as RawArrayClass } from './shared/array.js';
 import { SharedMemory as SharedMemoryClass } from './shared/shared-memory.js';
 import { ShareableList as ShareableListClass } from './shared/shareable-list.js';
 import { Pipe } from './connection/connection.js';
+import { Pool as PoolClass } from './pool/pool.js';
 import { Queue as QueueClass, SimpleQueue as SimpleQueueClass, JoinableQueue as JoinableQueueClass } from './queues/queue.js';
 
 export * from './errors.js';
@@ -67,6 +68,10 @@ export const ShareableList = callable(ShareableListClass);
 export type ShareableList = ShareableListClass;
 export type { SharedMemoryOptions } from './shared/shared-memory.js';
 export { Pipe, Connection } from './connection/connection.js';
+export const Pool = callable(PoolClass);
+export type Pool = PoolClass;
+export { AsyncResult } from './pool/async-result.js';
+export { IMapIterator, type PoolOptions, type TaskOptions, type PoolStats } from './pool/pool.js';
 export const Queue = callable(QueueClass);
 export type Queue = QueueClass;
 export const SimpleQueue = callable(SimpleQueueClass);
@@ -110,6 +115,7 @@ export interface Context {
   Queue: typeof Queue;
   SimpleQueue: typeof SimpleQueue;
   JoinableQueue: typeof JoinableQueue;
+  Pool: typeof Pool;
 }
 
 /** The factories that do not depend on the start method: the same in every context. */
@@ -124,7 +130,11 @@ export function getContext(method?: StartMethod | null): Context {
       static override startMethod: StartMethod | null = m;
     };
     Object.defineProperty(Bound, 'name', { value: 'Process' });
-    ctx = { startMethod: m, getStartMethod: () => m, Process: callable(Bound), ...shared };
+    const BoundPool = class extends PoolClass {
+      static override startMethod: StartMethod | null = m;
+    };
+    Object.defineProperty(BoundPool, 'name', { value: 'Pool' });
+    ctx = { startMethod: m, getStartMethod: () => m, Process: callable(Bound), ...shared, Pool: callable(BoundPool) };
     contexts.set(m, ctx);
   }
   if (m === 'process') warmSpare();

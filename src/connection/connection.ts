@@ -104,6 +104,17 @@ export class Connection {
       return Promise.reject(e);
     }
   }
+  /** @internal recv() for a background listener: its wait does not keep the process alive. */
+  recvInBackground(): Promise<unknown> {
+    try {
+      const ring = this.reader('recv');
+      const v = ring.tryRead(decodeIncoming, TIMED_OUT);
+      if (v !== TIMED_OUT) return Promise.resolve(v);
+      return runAsync(core(), ring.readSteps(decodeIncoming, -1, TIMED_OUT), true);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
   recvSync(): unknown {
     const ring = this.reader('recvSync');
     const v = ring.tryRead(decodeIncoming, TIMED_OUT);
@@ -157,6 +168,11 @@ export class Connection {
       }
     }
     return true;
+  }
+
+  /** @internal The process that held the other end is gone (killed): let recv() see EOF. */
+  peerGone(): void {
+    this.#read?.forceEof();
   }
 
   close(): void {

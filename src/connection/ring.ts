@@ -380,6 +380,11 @@ export class Ring extends Primitive {
   addWriter(): void {
     Atomics.add(this.i32, this.base + WRITERS, 1);
   }
+  /** Every writer is gone (the one that held a write end was killed): readers see EOF once drained. */
+  forceEof(): void {
+    Atomics.store(this.i32, this.base + WRITERS, 0);
+    this.signalReaders();
+  }
   /** A write end closed: when none is left, readers see EOF once drained. */
   dropWriter(): void {
     Atomics.sub(this.i32, this.base + WRITERS, 1);

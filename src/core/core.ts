@@ -24,7 +24,8 @@ export interface Core {
   readonly family: number;
   /** Sleep while i32[index] === expected, at most ms (-1: forever). Callers re-check their condition. */
   wait(index: number, expected: number, ms: number): WaitResult;
-  waitAsync(index: number, expected: number, ms: number): Promise<WaitResult>;
+  /** weak: this wait alone does not keep the event loop alive (a background listener's). */
+  waitAsync(index: number, expected: number, ms: number, weak?: boolean): Promise<WaitResult>;
   wake(index: number, count: number): number;
   /** Allocate zeroed bytes in the arena; returns a byte offset valid in every process of the family. */
   alloc(bytes: number, align?: number): number;
@@ -69,7 +70,7 @@ abstract class BaseCore implements Core {
     return Atomics.load(this.i32, HDR_FAMILY);
   }
   abstract wait(index: number, expected: number, ms: number): WaitResult;
-  abstract waitAsync(index: number, expected: number, ms: number): Promise<WaitResult>;
+  abstract waitAsync(index: number, expected: number, ms: number, weak?: boolean): Promise<WaitResult>;
   abstract wake(index: number, count: number): number;
   abstract boot(): ArenaBoot;
   protected reserve(_from: number, _to: number): void {}
@@ -109,8 +110,8 @@ class NativeCoreImpl extends BaseCore {
   wait(index: number, expected: number, ms: number): WaitResult {
     return this.n.wait(this.i32, index, expected, ms);
   }
-  waitAsync(index: number, expected: number, ms: number): Promise<WaitResult> {
-    return this.n.waitAsync(this.i32, index, expected, ms);
+  waitAsync(index: number, expected: number, ms: number, weak = false): Promise<WaitResult> {
+    return this.n.waitAsync(this.i32, index, expected, ms, weak);
   }
   wake(index: number, count: number): number {
     return this.n.wake(this.i32, index, count);
@@ -131,9 +132,10 @@ class JsCore extends BaseCore {
     const r = Atomics.wait(this.i32, index, expected, ms < 0 ? Infinity : ms);
     return r === 'ok' ? 0 : r === 'not-equal' ? 1 : 2;
   }
-  async waitAsync(index: number, expected: number, ms: number): Promise<WaitResult> {
+  async waitAsync(index: number, expected: number, ms: number, weak = false): Promise<WaitResult> {
     const r = Atomics.waitAsync(this.i32, index, expected, ms < 0 ? Infinity : ms);
     if (!r.async) return r.value === 'not-equal' ? 1 : 2;
+    if (weak) return (await r.value) === 'ok' ? 0 : 2;
     // Atomics.waitAsync does not keep the event loop alive by itself.
     if (this.pending++ === 0) this.keepAlive = setInterval(() => {}, 1 << 30);
     try {

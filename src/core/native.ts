@@ -28,7 +28,8 @@ export interface NativeCore {
   arenaReserve(from: number, to: number): void;
   wait(view: Int32Array, index: number, expected: number, timeoutMs: number): WaitResult;
   wake(view: Int32Array, index: number, count: number): number;
-  waitAsync(view: Int32Array, index: number, expected: number, timeoutMs: number): Promise<WaitResult>;
+  /** weak: the wait does not keep the event loop alive. */
+  waitAsync(view: Int32Array, index: number, expected: number, timeoutMs: number, weak?: boolean): Promise<WaitResult>;
   /** A pidfd for a child (CLOEXEC), or -1. */
   pidOpen(pid: number): number;
   pidClose(fd: number): void;

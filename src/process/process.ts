@@ -1,6 +1,7 @@
 // Process (Python's multiprocessing.process): one child, under either start method, with
 // Python's lifecycle and exit codes. Internal state lives in a WeakMap so that a subclass's own
 // fields are exactly what gets sent to the child.
+import { signalNames } from '../util/signals.js';
 import { encode } from '../codec/codec.js';
 import { core } from '../core/core.js';
 import { ValueError } from '../errors.js';
@@ -49,7 +50,6 @@ function classLabel(cls: typeof Process): string {
   return Object.prototype.hasOwnProperty.call(cls, 'startMethod') || !cls.name ? 'Process' : cls.name;
 }
 
-const signalNames: Record<number, string> = { 15: 'SIGTERM', 9: 'SIGKILL', 2: 'SIGINT', 1: 'SIGHUP', 6: 'SIGABRT', 11: 'SIGSEGV' };
 
 export class Process {
   /** The start method this class starts children with; a context's Process sets it. */
@@ -116,12 +116,25 @@ export class Process {
     const ms = timeoutMs(timeout, 'join');
     if (s.handle.exitcode !== null) return;
     if (ms < 0) {
-      await s.handle.exited;
+      // A daemonic child does not keep this process alive; whoever awaits its join does.
+      const keep = setInterval(() => {}, 1 << 30);
+      try {
+        await s.handle.exited;
+      } finally {
+        clearInterval(keep);
+      }
       return;
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([s.handle.exited, new Promise((r) => (timer = setTimeout(r, ms)))]);
     clearTimeout(timer);
+  }
+
+  /** @internal Settles with the exit code; unlike join(), does not keep this process alive. */
+  whenExited(): Promise<number> {
+    const s = this.checkOpen();
+    if (!s.handle) throw new ValueError('can only wait for a started process');
+    return s.handle.exited;
   }
 
   joinSync(timeout?: number | null): void {

@@ -22,6 +22,12 @@ export class Fifo<T> {
     }
     return v;
   }
+  /** Puts items back at the front, in their order. */
+  unshiftAll(items: T[]): void {
+    if (!items.length) return;
+    this.#items = [...items, ...this.#items.slice(this.#head)];
+    this.#head = 0;
+  }
   clear(): void {
     this.#items = [];
     this.#head = 0;

@@ -53,7 +53,8 @@ export function runSync<T>(c: Core, steps: StepsWithSettle<T>): T {
   return r.value;
 }
 
-export async function runAsync<T>(c: Core, steps: StepsWithSettle<T>): Promise<T> {
+/** weak: the sleeps do not keep the event loop alive (a background listener's). */
+export async function runAsync<T>(c: Core, steps: StepsWithSettle<T>, weak = false): Promise<T> {
   let r = steps.next();
   while (!r.done) {
     const s = r.value;
@@ -66,7 +67,7 @@ export async function runAsync<T>(c: Core, steps: StepsWithSettle<T>): Promise<T
       }
       r = steps.next(WOKEN);
     } else if (s.spin) r = steps.next(spinWhile(c.i32, s.index, s.expected));
-    else r = steps.next(await c.waitAsync(s.index, s.expected, remaining(s.deadline)));
+    else r = steps.next(await c.waitAsync(s.index, s.expected, remaining(s.deadline), weak));
   }
   return r.value;
 }

@@ -1,0 +1,62 @@
+// AsyncResult: what applyAsync/mapAsync/starmapAsync return (Python's AsyncResult), and a
+// thenable. get() waits for the value (TimeoutError after `timeout` ms, the task goes on).
+import { TimeoutError, ValueError } from '../errors.js';
+import { timeoutMs } from '../util/options.js';
+
+export interface ResultCallbacks<T> {
+  callback?: ((value: T) => void) | null;
+  errorCallback?: ((error: unknown) => void) | null;
+}
+
+export class AsyncResult<T = unknown> implements PromiseLike<T> {
+  readonly #promise: Promise<T>;
+  #state: 'pending' | 'ok' | 'failed' = 'pending';
+  #resolve!: (v: T) => void;
+  #reject!: (e: unknown) => void;
+
+  constructor(callbacks: ResultCallbacks<T> = {}) {
+    this.#promise = new Promise<T>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    this.#promise.catch(() => {}); // a failure nobody asks about is not an unhandled rejection
+    const { callback, errorCallback } = callbacks;
+    if (callback != null && typeof callback !== 'function') throw new TypeError('callback must be a function');
+    if (errorCallback != null && typeof errorCallback !== 'function') throw new TypeError('errorCallback must be a function');
+    this.#promise.then((v) => callback?.(v), (e) => errorCallback?.(e));
+  }
+
+  /** @internal */
+  settle(ok: boolean, value: unknown): void {
+    if (this.#state !== 'pending') return;
+    this.#state = ok ? 'ok' : 'failed';
+    if (ok) this.#resolve(value as T);
+    else this.#reject(value);
+  }
+
+  ready(): boolean {
+    return this.#state !== 'pending';
+  }
+  /** Whether the call succeeded; ValueError before it is ready, as in Python. */
+  successful(): boolean {
+    if (this.#state === 'pending') throw new ValueError('AsyncResult.successful(): the result is not ready');
+    return this.#state === 'ok';
+  }
+  /** The value, or the task's error; TimeoutError after `timeout` ms (the task goes on). */
+  get(timeout?: number | null): Promise<T> {
+    const ms = timeoutMs(timeout, 'AsyncResult.get');
+    if (ms < 0 || this.#state !== 'pending') return this.#promise;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new TimeoutError(`AsyncResult.get: no result within ${ms} ms`)), ms);
+      this.#promise.then(resolve, reject).finally(() => clearTimeout(timer));
+    });
+  }
+  /** Resolves when the result is ready or the timeout ends (never rejects). */
+  async wait(timeout?: number | null): Promise<void> {
+    await this.get(timeout).catch(() => {});
+  }
+
+  then<R1 = T, R2 = never>(onFulfilled?: ((v: T) => R1 | PromiseLike<R1>) | null, onRejected?: ((e: unknown) => R2 | PromiseLike<R2>) | null): Promise<R1 | R2> {
+    return this.#promise.then(onFulfilled, onRejected);
+  }
+}

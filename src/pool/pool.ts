@@ -1,0 +1,582 @@
+// Pool: Python's multiprocessing.Pool on this package's own parts. Each worker is a Process of
+// the pool's start method running poolWorker() with two private pipes (tasks in, results out)
+// and two status words; the pool keeps a few tasks in flight per worker and knows which one a
+// worker is running. When a worker dies, that task fails with WorkerLostError, the tasks queued
+// behind it go back to the front of the queue (they never started), and a new worker takes its
+// place, so no task is lost or run twice.
+import { EventEmitter } from 'node:events';
+import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { Pipe, type Connection } from '../connection/connection.js';
+import { EOFError, ProcessError, TimeoutError, ValueError, WorkerLostError, CancelledError } from '../errors.js';
+import { Process } from '../process/process.js';
+import { checkStartMethod, getStartMethod } from '../process/context.js';
+import type { StartMethod } from '../process/runtime.js';
+import { RawArray } from '../shared/array.js';
+import { describeTarget, type AnyFunction, type TargetRef, type TargetSpec } from '../targets/describe.js';
+import { esmDir } from '../util/here.js';
+import { checkPositiveInt, describe } from '../util/options.js';
+import { Fifo } from '../queues/fifo.js';
+import { AsyncResult, type ResultCallbacks } from './async-result.js';
+import { APPLY, MAP, STARMAP, ST_READY, ST_RUNNING, type ResultMessage, type TaskMessage } from './worker.js';
+import { signalNames } from '../util/signals.js';
+
+export interface PoolOptions {
+  /** Workers (default: the number of CPUs). */
+  processes?: number | null;
+  /** Run once in each worker before its first task (shipped like a Process target). */
+  initializer?: AnyFunction | TargetRef | null;
+  initargs?: unknown[];
+  /** Replace a worker after this many tasks (default: never). */
+  maxtasksperchild?: number | null;
+  /** A start method name or a context. */
+  context?: StartMethod | { startMethod: StartMethod } | null;
+}
+
+/** Per call: stop it (queued tasks dropped, a running one ends its worker), or bound its time. */
+export interface TaskOptions {
+  signal?: AbortSignal;
+  /** ms for the whole call; then TimeoutError, and a worker running it is replaced. */
+  timeout?: number;
+}
+export interface PoolStats {
+  workers: number;
+  busy: number;
+  queued: number;
+  completed: number;
+  failed: number;
+}
+
+/** Tasks in flight per worker: enough to keep it fed, few enough to requeue cheaply. */
+const WINDOW = 8;
+/** Workers that die before their initializer finishes, in a row, before the pool gives up. */
+const STARTUP_FAILURES = 3;
+const workerRef = () => ({ module: pathToFileURL(join(esmDir, 'pool', 'worker.js')).href, name: 'poolWorker' });
+
+interface Task {
+  id: number;
+  key: string;
+  spec: TargetSpec;
+  args: unknown[];
+  mode: number;
+  call: Call;
+  /** index of its first item in the call's results (chunks) */
+  at: number;
+  settled: boolean;
+}
+
+/** One submitted call (apply: one task; map: one task per chunk). */
+class Call {
+  remaining: number;
+  done = false;
+  tasks: Task[] = [];
+  cleanup: (() => void)[] = [];
+  constructor(
+    readonly onTask: (task: Task, ok: boolean, value: unknown) => void,
+    readonly onEnd: (ok: boolean, error?: unknown) => void,
+    n: number,
+  ) {
+    this.remaining = n;
+  }
+}
+
+interface Slot {
+  proc: Process;
+  send: Connection;
+  recv: Connection;
+  status: RawArray<'i'>;
+  inflight: Task[];
+  sent: number;
+  keys: Set<string>;
+  chain: Promise<void>;
+  alive: boolean;
+}
+
+const specKey = (spec: TargetSpec): string => (spec.kind === 'export' ? `${spec.module}#${spec.name}` : `src:${spec.source}`);
+
+export class Pool extends EventEmitter {
+  /** The start method of this class's workers when no context is given; a context's Pool sets it. */
+  static startMethod: StartMethod | null = null;
+  readonly #size: number;
+  readonly #method: StartMethod;
+  readonly #initializer: TargetSpec | null;
+  readonly #initargs: unknown[];
+  readonly #maxtasks: number;
+  readonly #slots = new Set<Slot>();
+  readonly #queue = new Fifo<Task>();
+  readonly #specs = new WeakMap<object, { key: string; spec: TargetSpec }>();
+  #state: 'running' | 'closed' | 'terminated' | 'broken' = 'running';
+  #brokenBy: Error | null = null;
+  #nextId = 1;
+  #startupFailures = 0;
+  #completed = 0;
+  #failed = 0;
+  /** Held while tasks are queued or running, so that a caller awaiting them keeps the process alive. */
+  #keepAlive: ReturnType<typeof setInterval> | null = null;
+
+  constructor(options: PoolOptions | number | null = {}, initializer?: AnyFunction | null, initargs?: unknown[], maxtasksperchild?: number | null) {
+    super();
+    const o: PoolOptions = typeof options === 'number' || options === null ? { processes: options, initializer, initargs, maxtasksperchild } : options;
+    if (typeof o !== 'object') throw new TypeError(`Pool: expected options or a number of processes, got ${describe(options)}`);
+    this.#size = o.processes == null ? Math.max(1, availableParallelism()) : checkPositiveInt(o.processes, 'Pool: processes');
+    const ctx = o.context;
+    this.#method = ctx == null ? ((new.target as typeof Pool).startMethod ?? getStartMethod()!) : checkStartMethod(typeof ctx === 'string' ? ctx : ctx.startMethod);
+    this.#initializer = o.initializer == null ? null : describeTarget(o.initializer, 'Pool initializer');
+    this.#initargs = o.initargs ?? [];
+    if (!Array.isArray(this.#initargs)) throw new TypeError(`Pool: initargs must be an array, got ${describe(this.#initargs)}`);
+    this.#maxtasks = o.maxtasksperchild == null ? 0 : checkPositiveInt(o.maxtasksperchild, 'Pool: maxtasksperchild');
+    for (let i = 0; i < this.#size; i++) this.spawn();
+  }
+
+  // ------------------------------------------------------------------ workers
+
+  private spawn(): void {
+    const [taskRead, taskWrite] = Pipe(false);
+    const [resultRead, resultWrite] = Pipe(false);
+    const status = new RawArray('i', 2);
+    const Bound = boundProcess(this.#method);
+    const proc = new Bound({ target: workerRef(), args: [taskRead, resultWrite, status, this.#initializer, this.#initargs, this.#maxtasks], daemon: true });
+    proc.start();
+    // The worker holds its own copies now; ours of its ends would keep EOF from coming.
+    taskRead.close();
+    resultWrite.close();
+    const slot: Slot = { proc, send: taskWrite, recv: resultRead, status, inflight: [], sent: 0, keys: new Set(), chain: Promise.resolve(), alive: true };
+    this.#slots.add(slot);
+    void this.receive(slot);
+    void proc.whenExited().then(() => slot.recv.peerGone());
+  }
+
+  private async receive(slot: Slot): Promise<void> {
+    for (;;) {
+      let msg: ResultMessage;
+      try {
+        msg = (await slot.recv.recvInBackground()) as ResultMessage;
+      } catch (e) {
+        if (e instanceof EOFError) break;
+        throw e;
+      }
+      this.onResult(slot, msg);
+    }
+    await slot.proc.whenExited();
+    this.onWorkerEnd(slot);
+  }
+
+  private onResult(slot: Slot, [id, ok, value]: ResultMessage): void {
+    const i = slot.inflight.findIndex((t) => t.id === id);
+    if (i < 0) return;
+    const [task] = slot.inflight.splice(i, 1);
+    this.settleTask(task, ok === 1, value);
+    this.dispatch();
+  }
+
+  private onWorkerEnd(slot: Slot): void {
+    slot.alive = false;
+    this.#slots.delete(slot);
+    slot.send.close();
+    slot.recv.close();
+    const code = slot.proc.exitcode;
+    const running = Atomics.load(slot.status.view as Int32Array, ST_RUNNING);
+    const ready = Atomics.load(slot.status.view as Int32Array, ST_READY) === 1;
+    const lost = slot.inflight.filter((t) => !t.settled);
+    slot.inflight = [];
+    const requeue: Task[] = [];
+    for (const t of lost) {
+      if (t.id === running) {
+        const how = code === null ? 'ended' : code < 0 ? `was killed by ${signalNames[-code] ?? `signal ${-code}`}` : `exited with code ${code}`;
+        const err = new WorkerLostError(`the worker ${slot.proc.name} (pid ${slot.proc.pid}) ${how} while running this task`, code, code !== null && code < 0 ? (signalNames[-code] ?? null) : null);
+        this.settleTask(t, false, err);
+      } else requeue.push(t);
+    }
+    this.#queue.unshiftAll(requeue);
+    if (this.#state === 'terminated') return;
+    if (!ready && code !== 0) {
+      if (++this.#startupFailures >= STARTUP_FAILURES) {
+        this.breakPool(new ProcessError(`Pool: ${this.#startupFailures} workers in a row died while starting (last exit code ${code}); the pool is stopped`));
+        return;
+      }
+    } else this.#startupFailures = 0;
+    if (this.#state === 'running' || this.#queue.length > 0) this.spawn();
+    this.dispatch();
+  }
+
+  private breakPool(error: Error): void {
+    this.#state = 'broken';
+    this.#brokenBy = error;
+    this.failEverything(error);
+    for (const s of this.#slots) s.proc.kill();
+  }
+
+  private failEverything(error: Error): void {
+    while (this.#queue.length) this.settleTask(this.#queue.shift(), false, error);
+    for (const s of this.#slots) for (const t of s.inflight) this.settleTask(t, false, error);
+  }
+
+  // ------------------------------------------------------------------ tasks
+
+  private holdWhileBusy(): void {
+    let busy = this.#queue.length > 0;
+    for (const s of this.#slots) if (s.inflight.length) busy = true;
+    if (busy && !this.#keepAlive) this.#keepAlive = setInterval(() => {}, 1 << 30);
+    else if (!busy && this.#keepAlive) {
+      clearInterval(this.#keepAlive);
+      this.#keepAlive = null;
+    }
+  }
+
+  private dispatch(): void {
+    this.holdWhileBusy();
+    while (this.#queue.length) {
+      let best: Slot | null = null;
+      for (const s of this.#slots) {
+        if (!s.alive || s.inflight.length >= WINDOW || (this.#maxtasks > 0 && s.sent >= this.#maxtasks)) continue;
+        if (!best || s.inflight.length < best.inflight.length) best = s;
+      }
+      if (!best) break;
+      const task = this.#queue.shift();
+      if (task.settled) continue;
+      this.send(best, task);
+    }
+    if (this.#state === 'closed' && this.#queue.length === 0) {
+      for (const s of this.#slots) if (s.alive && s.inflight.length === 0 && !s.keys.has('')) this.retire(s);
+    }
+  }
+
+  private send(slot: Slot, task: Task): void {
+    const first = !slot.keys.has(task.key);
+    slot.keys.add(task.key);
+    const msg: TaskMessage = [task.id, task.key, first ? task.spec : null, task.args, task.mode];
+    slot.inflight.push(task);
+    slot.sent++;
+    slot.chain = slot.chain.then(() => slot.send.send(msg)).catch((e) => {
+      // The worker is gone (its pipe closed) or the arguments cannot be sent.
+      if (!task.settled && slot.alive) {
+        slot.inflight.splice(slot.inflight.indexOf(task), 1);
+        this.settleTask(task, false, e);
+      }
+    });
+  }
+
+  /** Tells an idle worker of a closed pool to finish (an empty key marks it as told). */
+  private retire(slot: Slot): void {
+    slot.keys.add('');
+    slot.chain = slot.chain.then(() => slot.send.send(null)).catch(() => {});
+  }
+
+  private settleTask(task: Task, ok: boolean, value: unknown): void {
+    if (task.settled) return;
+    task.settled = true;
+    if (ok) this.#completed++;
+    else this.#failed++;
+    const call = task.call;
+    if (!call.done) call.onTask(task, ok, value);
+    if (this.listenerCount('progress')) this.emit('progress', this.stats());
+  }
+
+  private check(what: string): void {
+    if (this.#state === 'broken') throw Object.assign(new ProcessError(`${what}: the pool is broken: ${this.#brokenBy!.message}`), { cause: this.#brokenBy });
+    if (this.#state !== 'running') throw new ValueError(`${what}: the pool is ${this.#state}; no new work is accepted`);
+  }
+
+  private fnSpec(fn: AnyFunction | TargetRef, what: string): { key: string; spec: TargetSpec } {
+    if (typeof fn !== 'function' && (fn === null || typeof fn !== 'object')) throw new TypeError(`${what}: expected a function, got ${describe(fn)}`);
+    let s = this.#specs.get(fn as object);
+    if (!s) {
+      const spec = describeTarget(fn, `${what} function`);
+      s = { key: specKey(spec), spec };
+      this.#specs.set(fn as object, s);
+    }
+    return s;
+  }
+
+  /** Starts a call of n tasks; the call ends (once) on its first failure or when all are done. */
+  private submit(what: string, fn: AnyFunction | TargetRef, mode: number, payloads: unknown[][], starts: number[], opts: TaskOptions | undefined, onTask: Call['onTask'], onEnd: Call['onEnd']): void {
+    const { key, spec } = this.fnSpec(fn, what);
+    const call = new Call(onTask, onEnd, payloads.length);
+    const end = (ok: boolean, error?: unknown) => {
+      if (call.done) return;
+      call.done = true;
+      for (const c of call.cleanup) c();
+      if (!ok) this.cancelCall(call);
+      onEnd(ok, error);
+    };
+    call.onTask.bind(call);
+    const userOnTask = onTask;
+    (call as { onTask: Call['onTask'] }).onTask = (task, ok, value) => {
+      if (!ok) return end(false, value);
+      userOnTask(task, ok, value);
+      if (--call.remaining === 0) end(true);
+    };
+    if (opts?.signal) {
+      const signal = opts.signal;
+      if (signal.aborted) throw signal.reason ?? new CancelledError();
+      const onAbort = () => end(false, signal.reason ?? new CancelledError(`${what}: aborted`));
+      signal.addEventListener('abort', onAbort, { once: true });
+      call.cleanup.push(() => signal.removeEventListener('abort', onAbort));
+    }
+    if (opts?.timeout !== undefined) {
+      const ms = checkPositiveInt(opts.timeout, `${what}: timeout`, true);
+      const timer = setTimeout(() => end(false, new TimeoutError(`${what}: not done within ${ms} ms`)), ms);
+      call.cleanup.push(() => clearTimeout(timer));
+    }
+    for (let i = 0; i < payloads.length; i++) {
+      const task: Task = { id: this.#nextId++, key, spec, args: payloads[i], mode, call, at: starts[i], settled: false };
+      call.tasks.push(task);
+      this.#queue.push(task);
+    }
+    if (payloads.length === 0) end(true);
+    this.dispatch();
+  }
+
+  /** A failed or stopped call: its queued tasks are dropped, and a worker running one is replaced. */
+  private cancelCall(call: Call): void {
+    for (const t of call.tasks) {
+      if (t.settled) continue;
+      t.settled = true;
+      for (const s of this.#slots) {
+        if (s.inflight.includes(t) && Atomics.load(s.status.view as Int32Array, ST_RUNNING) === t.id) s.proc.kill();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ Python's API
+
+  applyAsync<T = unknown>(fn: AnyFunction | TargetRef, args: unknown[] = [], options: ResultCallbacks<T> & TaskOptions = {}): AsyncResult<T> {
+    this.check('Pool.applyAsync');
+    if (!Array.isArray(args)) throw new TypeError(`Pool.applyAsync: args must be an array, got ${describe(args)}`);
+    const result = new AsyncResult<T>(options);
+    let value: unknown;
+    this.submit('Pool.applyAsync', fn, APPLY, [args], [0], options, (_t, _ok, v) => (value = v), (ok, e) => result.settle(ok, ok ? value : e));
+    return result;
+  }
+  /** fn(...args) in a worker. */
+  apply<T = unknown>(fn: AnyFunction | TargetRef, args: unknown[] = [], options?: TaskOptions): Promise<T> {
+    try {
+      return this.applyAsync<T>(fn, args, options ?? {}).get();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private listAsync<T>(what: string, fn: AnyFunction | TargetRef, iterable: Iterable<unknown>, mode: number, options: { chunksize?: number | null } & ResultCallbacks<T[]> & TaskOptions): AsyncResult<T[]> {
+    this.check(what);
+    if (iterable == null || typeof (iterable as Iterable<unknown>)[Symbol.iterator] !== 'function') throw new TypeError(`${what}: expected an iterable, got ${describe(iterable)}`);
+    const items = Array.from(iterable);
+    const chunksize = options.chunksize == null ? this.defaultChunksize(items.length) : checkPositiveInt(options.chunksize, `${what}: chunksize`);
+    const payloads: unknown[][] = [], starts: number[] = [];
+    for (let i = 0; i < items.length; i += chunksize) {
+      payloads.push(items.slice(i, i + chunksize));
+      starts.push(i);
+    }
+    const out = new Array<unknown>(items.length);
+    const result = new AsyncResult<T[]>(options);
+    this.submit(what, fn, mode, payloads, starts, options, (task, _ok, values) => {
+      const vs = values as unknown[];
+      for (let k = 0; k < vs.length; k++) out[task.at + k] = vs[k];
+    }, (ok, e) => result.settle(ok, ok ? out : e));
+    return result;
+  }
+
+  /** CPython's default: divide the items among 4x the workers. */
+  private defaultChunksize(n: number): number {
+    const per = Math.floor(n / (this.#size * 4)), extra = n % (this.#size * 4);
+    return Math.max(1, per + (extra ? 1 : 0));
+  }
+
+  mapAsync<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown>, options: { chunksize?: number | null } & ResultCallbacks<T[]> & TaskOptions = {}): AsyncResult<T[]> {
+    return this.listAsync('Pool.mapAsync', fn, iterable, MAP, options);
+  }
+  /** [fn(x) for x in iterable], in order; fails with the first error. */
+  map<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown>, options: { chunksize?: number | null } & TaskOptions = {}): Promise<T[]> {
+    try {
+      return this.listAsync<T>('Pool.map', fn, iterable, MAP, options).get();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  starmapAsync<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown[]>, options: { chunksize?: number | null } & ResultCallbacks<T[]> & TaskOptions = {}): AsyncResult<T[]> {
+    return this.listAsync('Pool.starmapAsync', fn, iterable, STARMAP, options);
+  }
+  /** [fn(...args) for args in iterable]. */
+  starmap<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown[]>, options: { chunksize?: number | null } & TaskOptions = {}): Promise<T[]> {
+    try {
+      return this.listAsync<T>('Pool.starmap', fn, iterable, STARMAP, options).get();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Results in order, pulling the input lazily (an endless iterable works). */
+  imap<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown> | AsyncIterable<unknown>, options: { chunksize?: number } & TaskOptions = {}): IMapIterator<T> {
+    this.check('Pool.imap');
+    return new IMapIterator<T>(this, fn, iterable, options, true);
+  }
+  /** Results as they complete, pulling the input lazily. */
+  imapUnordered<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown> | AsyncIterable<unknown>, options: { chunksize?: number } & TaskOptions = {}): IMapIterator<T> {
+    this.check('Pool.imapUnordered');
+    return new IMapIterator<T>(this, fn, iterable, options, false);
+  }
+
+  /** @internal One chunk of an imap: resolves with its results. */
+  chunk(fn: AnyFunction | TargetRef, items: unknown[], options: TaskOptions | undefined): Promise<unknown[]> {
+    this.check('Pool.imap');
+    return new Promise((resolve, reject) => {
+      let values: unknown[] = [];
+      this.submit('Pool.imap', fn, MAP, [items], [0], options, (_t, _ok, v) => (values = v as unknown[]), (ok, e) => (ok ? resolve(values) : reject(e)));
+    });
+  }
+  /** @internal */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** No more tasks; the workers end when the queued ones are done. */
+  close(): void {
+    if (this.#state === 'running') this.#state = 'closed';
+    this.dispatch();
+  }
+
+  /** Ends the workers now; unfinished results reject with ProcessError. */
+  terminate(): void {
+    if (this.#state === 'terminated') return;
+    this.#state = 'terminated';
+    this.failEverything(new ProcessError('the pool was terminated before this task finished'));
+    for (const s of this.#slots) s.proc.kill();
+  }
+
+  /** Waits for the workers to end (after close() or terminate()). */
+  async join(): Promise<void> {
+    if (this.#state === 'running') throw new ValueError('Pool.join: call close() or terminate() first');
+    for (;;) {
+      const live = [...this.#slots];
+      if (!live.length) return;
+      await Promise.all(live.map((s) => s.proc.join()));
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  stats(): PoolStats {
+    let busy = 0;
+    for (const s of this.#slots) if (s.inflight.length) busy++;
+    let inflight = 0;
+    for (const s of this.#slots) inflight += s.inflight.length;
+    return { workers: this.#slots.size, busy, queued: this.#queue.length + inflight - busy, completed: this.#completed, failed: this.#failed };
+  }
+
+  /** `await using pool = new Pool()`: terminates, like Python's `with Pool() as p`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.terminate();
+    await this.join();
+  }
+
+  /** pids of the current workers. */
+  get pids(): number[] {
+    return [...this.#slots].map((s) => s.proc.pid!).filter((p) => p != null);
+  }
+}
+
+const bound = new Map<StartMethod, typeof Process>();
+function boundProcess(m: StartMethod): typeof Process {
+  let B = bound.get(m);
+  if (!B) {
+    B = class extends Process {
+      static override startMethod: StartMethod | null = m;
+    };
+    Object.defineProperty(B, 'name', { value: 'PoolWorker' });
+    bound.set(m, B);
+  }
+  return B;
+}
+
+/** What imap/imapUnordered return: an async iterator with Python's next(timeout). */
+export class IMapIterator<T> implements AsyncIterableIterator<T> {
+  readonly #source: Iterator<unknown> | AsyncIterator<unknown>;
+  readonly #chunksize: number;
+  readonly #window: number;
+  readonly #inflight: Promise<{ index: number; values: unknown[] }>[] = [];
+  readonly #ready: unknown[] = [];
+  readonly #errors: unknown[] = [];
+  #index = 0;
+  #exhausted = false;
+  #unordered: Map<number, Promise<{ index: number; values: unknown[] }>> | null;
+
+  constructor(
+    readonly pool: Pool,
+    readonly fn: AnyFunction | TargetRef,
+    iterable: Iterable<unknown> | AsyncIterable<unknown>,
+    readonly options: { chunksize?: number } & TaskOptions,
+    ordered: boolean,
+  ) {
+    const it = iterable as Partial<Iterable<unknown> & AsyncIterable<unknown>>;
+    if (typeof it?.[Symbol.asyncIterator] === 'function') this.#source = it[Symbol.asyncIterator]!();
+    else if (typeof it?.[Symbol.iterator] === 'function') this.#source = it[Symbol.iterator]!();
+    else throw new TypeError(`Pool.imap: expected an iterable, got ${describe(iterable)}`);
+    this.#chunksize = options.chunksize == null ? 1 : checkPositiveInt(options.chunksize, 'Pool.imap: chunksize');
+    this.#window = pool.size * WINDOW;
+    this.#unordered = ordered ? null : new Map();
+  }
+
+  private async fill(): Promise<void> {
+    const pending = () => (this.#unordered ? this.#unordered.size : this.#inflight.length);
+    while (!this.#exhausted && pending() < this.#window) {
+      const items: unknown[] = [];
+      while (items.length < this.#chunksize) {
+        const r = await this.#source.next();
+        if (r.done) {
+          this.#exhausted = true;
+          break;
+        }
+        items.push(r.value);
+      }
+      if (!items.length) break;
+      const index = this.#index++;
+      const p = this.pool.chunk(this.fn, items, this.options).then((values) => ({ index, values }));
+      p.catch(() => {});
+      if (this.#unordered) {
+        this.#unordered.set(index, p);
+        void p.then(
+          (r) => {
+            this.#unordered!.delete(index);
+            this.#ready.push(...r.values);
+          },
+          (e) => {
+            this.#unordered!.delete(index);
+            this.#errors.push(e);
+          },
+        );
+      } else this.#inflight.push(p);
+    }
+  }
+
+  /** The next result; TimeoutError after `timeout` ms (Python's IMapIterator.next(timeout)). */
+  async next(timeout?: number | null): Promise<IteratorResult<T>> {
+    if (timeout != null) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const limit = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new TimeoutError(`IMapIterator.next: no result within ${timeout} ms`)), timeout)));
+      try {
+        return await Promise.race([this.next(), limit]);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    for (;;) {
+      if (this.#ready.length) return { value: this.#ready.shift() as T, done: false };
+      if (this.#errors.length) throw this.#errors.shift();
+      await this.fill();
+      if (this.#unordered) {
+        if (this.#ready.length || this.#errors.length) continue;
+        if (!this.#unordered.size) return { value: undefined as never, done: true };
+        await Promise.race([...this.#unordered.values()].map((p) => p.catch(() => {})));
+        continue;
+      }
+      const head = this.#inflight.shift();
+      if (!head) return { value: undefined as never, done: true };
+      const { values } = await head;
+      this.#ready.push(...values);
+    }
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}

@@ -1,0 +1,75 @@
+// The loop every pool worker runs: take a task from its own pipe, run it, send the result back.
+// The worker writes the id of the task it is running into its status words before it starts
+// it, so that if the worker dies the pool knows exactly which task was lost (and that the ones
+// queued behind it never started).
+import type { Connection } from '../connection/connection.js';
+import type { RawArray } from '../shared/array.js';
+import type { TargetSpec } from '../targets/describe.js';
+import { loadTarget } from '../targets/load.js';
+
+/** status words: the task running now (0: none), 1 once the initializer has run. */
+export const ST_RUNNING = 0, ST_READY = 1;
+/** Task modes: fn(...args); fn(item) for each item of a chunk; fn(...item) for each. */
+export const APPLY = 0, MAP = 1, STARMAP = 2;
+
+/** [id, fnKey, spec (first time this worker sees fnKey) | null, args or chunk, mode] */
+export type TaskMessage = [number, string, TargetSpec | null, unknown[], number];
+/** [id, 1, value] or [id, 0, error] */
+export type ResultMessage = [number, 0 | 1, unknown];
+
+type Fn = (...args: unknown[]) => unknown;
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> => v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as PromiseLike<unknown>).then === 'function';
+
+export async function poolWorker(
+  tasks: Connection,
+  results: Connection,
+  status: RawArray<'i'>,
+  initializer: TargetSpec | null,
+  initargs: unknown[],
+  maxtasks: number,
+): Promise<void> {
+  if (initializer) await (await loadTarget(initializer))(...initargs);
+  Atomics.store(status.view as Int32Array, ST_READY, 1);
+  const fns = new Map<string, Fn>();
+  let done = 0;
+  for (;;) {
+    if (maxtasks > 0 && done >= maxtasks) return;
+    const msg = (await tasks.recv()) as TaskMessage | null;
+    if (msg === null) return;
+    const [id, key, spec, args, mode] = msg;
+    Atomics.store(status.view as Int32Array, ST_RUNNING, id);
+    let reply: ResultMessage;
+    try {
+      let fn = fns.get(key);
+      if (!fn) {
+        fn = await loadTarget(spec!);
+        fns.set(key, fn);
+      }
+      let value: unknown;
+      if (mode === APPLY) {
+        value = fn(...args);
+        if (isThenable(value)) value = await value;
+      } else {
+        const out = new Array<unknown>(args.length);
+        for (let i = 0; i < args.length; i++) {
+          let v = mode === MAP ? fn(args[i]) : fn(...(args[i] as unknown[]));
+          if (isThenable(v)) v = await v;
+          out[i] = v;
+        }
+        value = out;
+      }
+      reply = [id, 1, value];
+    } catch (e) {
+      reply = [id, 0, e];
+    }
+    try {
+      results.sendSync(reply);
+    } catch (e) {
+      // A result that cannot be sent (a function, say) fails its task, not the worker.
+      results.sendSync([id, 0, e]);
+    }
+    Atomics.store(status.view as Int32Array, ST_RUNNING, 0);
+    done++;
+  }
+}
