@@ -49,9 +49,10 @@ export interface PoolStats {
 }
 
 /** Tasks in flight per worker: enough to keep it fed, few enough to requeue cheaply. */
-const WINDOW = 8;
+const WINDOW = 16;
 /** Workers that die before their initializer finishes, in a row, before the pool gives up. */
 const STARTUP_FAILURES = 3;
+let workerCounter = 0;
 const workerRef = () => ({ module: pathToFileURL(join(esmDir, 'pool', 'worker.js')).href, name: 'poolWorker' });
 
 interface Task {
@@ -70,6 +71,9 @@ interface Task {
 class Call {
   remaining: number;
   done = false;
+  signal: AbortSignal | null = null;
+  /** Ends the call (failure or abort); set by submit(). */
+  end: (ok: boolean, error?: unknown) => void = () => {};
   tasks: Task[] = [];
   cleanup: (() => void)[] = [];
   constructor(
@@ -136,7 +140,7 @@ export class Pool extends EventEmitter {
     const [resultRead, resultWrite] = Pipe(false);
     const status = new RawArray('i', 2);
     const Bound = boundProcess(this.#method);
-    const proc = new Bound({ target: workerRef(), args: [taskRead, resultWrite, status, this.#initializer, this.#initargs, this.#maxtasks], daemon: true });
+    const proc = new Bound({ name: `PoolWorker-${++workerCounter}`, target: workerRef(), args: [taskRead, resultWrite, status, this.#initializer, this.#initargs, this.#maxtasks], daemon: true });
     proc.start();
     // The worker holds its own copies now; ours of its ends would keep EOF from coming.
     taskRead.close();
@@ -181,6 +185,7 @@ export class Pool extends EventEmitter {
     const lost = slot.inflight.filter((t) => !t.settled);
     slot.inflight = [];
     const requeue: Task[] = [];
+    this.holdWhileBusy();
     for (const t of lost) {
       if (t.id === running) {
         const how = code === null ? 'ended' : code < 0 ? `was killed by ${signalNames[-code] ?? `signal ${-code}`}` : `exited with code ${code}`;
@@ -209,7 +214,11 @@ export class Pool extends EventEmitter {
 
   private failEverything(error: Error): void {
     while (this.#queue.length) this.settleTask(this.#queue.shift(), false, error);
-    for (const s of this.#slots) for (const t of s.inflight) this.settleTask(t, false, error);
+    for (const s of this.#slots) {
+      for (const t of s.inflight) this.settleTask(t, false, error);
+      s.inflight = [];
+    }
+    this.holdWhileBusy();
   }
 
   // ------------------------------------------------------------------ tasks
@@ -300,7 +309,8 @@ export class Pool extends EventEmitter {
       if (!ok) this.cancelCall(call);
       onEnd(ok, error);
     };
-    call.onTask.bind(call);
+    call.end = end;
+    call.signal = opts?.signal ?? null;
     const userOnTask = onTask;
     (call as { onTask: Call['onTask'] }).onTask = (task, ok, value) => {
       if (!ok) return end(false, value);
@@ -337,6 +347,16 @@ export class Pool extends EventEmitter {
         if (s.inflight.includes(t) && Atomics.load(s.status.view as Int32Array, ST_RUNNING) === t.id) s.proc.kill();
       }
     }
+  }
+
+  /** @internal Cancels the calls made with this signal whose tasks have not started (concurrent.futures' cancel). */
+  cancelUnstarted(signal: AbortSignal, error: unknown): void {
+    const running = new Set<number>();
+    for (const s of this.#slots) running.add(Atomics.load(s.status.view as Int32Array, ST_RUNNING));
+    const calls = new Set<Call>();
+    for (const t of this.#queue.toArray()) if (t.call.signal === signal) calls.add(t.call);
+    for (const s of this.#slots) for (const t of s.inflight) if (t.call.signal === signal) calls.add(t.call);
+    for (const c of calls) if (!c.tasks.some((t) => running.has(t.id))) c.end(false, error);
   }
 
   // ------------------------------------------------------------------ Python's API

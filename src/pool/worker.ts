@@ -11,6 +11,7 @@ import { loadTarget } from '../targets/load.js';
 export const ST_RUNNING = 0, ST_READY = 1;
 /** Task modes: fn(...args); fn(item) for each item of a chunk; fn(...item) for each. */
 export const APPLY = 0, MAP = 1, STARMAP = 2;
+const IDLE_SLICE_MS = 50;
 
 /** [id, fnKey, spec (first time this worker sees fnKey) | null, args or chunk, mode] */
 export type TaskMessage = [number, string, TargetSpec | null, unknown[], number];
@@ -35,7 +36,13 @@ export async function poolWorker(
   let done = 0;
   for (;;) {
     if (maxtasks > 0 && done >= maxtasks) return;
-    const msg = (await tasks.recv()) as TaskMessage | null;
+    // Waiting for the next task blocks this worker (a sync wake is several times quicker than
+    // an async one), in slices, so that its event loop still turns while it is idle.
+    if (!tasks.pollSync(IDLE_SLICE_MS)) {
+      await new Promise((r) => setImmediate(r));
+      continue;
+    }
+    const msg = tasks.recvSync() as TaskMessage | null;
     if (msg === null) return;
     const [id, key, spec, args, mode] = msg;
     Atomics.store(status.view as Int32Array, ST_RUNNING, id);

@@ -28,6 +28,9 @@ export class Fifo<T> {
     this.#items = [...items, ...this.#items.slice(this.#head)];
     this.#head = 0;
   }
+  toArray(): T[] {
+    return this.#items.slice(this.#head);
+  }
   clear(): void {
     this.#items = [];
     this.#head = 0;

@@ -1,0 +1,215 @@
+// Pool and ProcessPoolExecutor under both start methods.
+import assert from 'node:assert/strict';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { describe, it, after } from 'node:test';
+import * as mp from 'multiprocessing-ts';
+import * as t from './fixtures/pool-targets.mjs';
+import { methods } from './helpers.mjs';
+
+for (const method of methods) {
+  describe(`Pool under '${method}'`, () => {
+    const pools = [];
+    const make = (opts = {}) => {
+      const p = new mp.Pool({ processes: 2, context: method, ...opts });
+      pools.push(p);
+      return p;
+    };
+    after(async () => {
+      for (const p of pools) {
+        p.terminate();
+        await p.join();
+      }
+    });
+
+    it('apply, applyAsync (callbacks), map, mapAsync, starmap, starmapAsync', async () => {
+      const pool = make();
+      assert.equal(await pool.apply(t.square, [7]), 49);
+      let cb;
+      const r = pool.applyAsync(t.add, [2, 3], { callback: (v) => (cb = v) });
+      assert.equal(await r.get(10_000), 5);
+      assert.equal(cb, 5);
+      let failed;
+      await pool.applyAsync(t.failOn, [1, 1], { errorCallback: (e) => (failed = e) }).wait();
+      assert.equal(failed.name, 'TaskError');
+      const xs = Array.from({ length: 1000 }, (_, i) => i);
+      assert.deepEqual(await pool.map(t.square, xs), xs.map((x) => x * x));
+      assert.deepEqual(await pool.map(t.square, xs, { chunksize: 7 }), xs.map((x) => x * x));
+      assert.deepEqual(await pool.mapAsync(t.square, [1, 2, 3]).get(), [1, 4, 9]);
+      assert.deepEqual(await pool.starmap(t.add, [[1, 2], [3, 4]]), [3, 7]);
+      assert.deepEqual(await pool.starmapAsync(t.add, [[5, 5]]), [10]);
+      assert.deepEqual(await pool.map(t.square, []), []);
+      assert.deepEqual(await pool.map(t.slowSquare, [1, 2, 3]), [1, 4, 9], 'async task functions');
+      assert.ok(pool instanceof mp.Pool);
+      assert.ok(mp.getContext(method).Pool(1) instanceof mp.Pool);
+    });
+
+    it('AsyncResult: get with a timeout, wait, ready, successful (throws before ready), thenable', async () => {
+      const pool = make();
+      const r = pool.applyAsync(t.sleepMs, [300]);
+      assert.equal(r.ready(), false);
+      assert.throws(() => r.successful(), mp.ValueError);
+      await assert.rejects(r.get(50), mp.TimeoutError);
+      await r.wait(50);
+      assert.equal(r.ready(), false);
+      await r.wait();
+      assert.equal(r.ready(), true);
+      assert.equal(r.successful(), true);
+      assert.equal(await pool.applyAsync(t.square, [3]), 9, 'thenable');
+    });
+
+    it("errors keep their class, message, own fields and the child's stack; map fails with the first", async () => {
+      const pool = make();
+      const e = await pool.apply(t.failOn, [5, 5]).catch((x) => x);
+      assert.ok(e instanceof t.TaskError, String(e));
+      assert.equal(e.message, 'bad input 5');
+      assert.equal(e.code, 42);
+      assert.match(e.stack, /failOn/);
+      await assert.rejects(pool.starmap(t.failOn, Array.from({ length: 50 }, (_, i) => [i, 13]), { chunksize: 1 }), (x) => x instanceof t.TaskError && x.message === 'bad input 13');
+      assert.equal(await pool.apply(t.square, [2]), 4, 'the pool goes on');
+    });
+
+    it('initializer with a Lock and a Queue in initargs; maxtasksperchild replaces workers', async () => {
+      const lock = mp.Lock();
+      const q = mp.Queue();
+      const pool = make({ initializer: t.reportStart, initargs: [lock, q], maxtasksperchild: 1 });
+      const pids = await pool.map(t.whoAmI, Array.from({ length: 6 }, (_, i) => i), { chunksize: 1 });
+      assert.equal(new Set(pids).size, 6, `each task in a new worker: ${pids}`);
+      const started = new Set();
+      for (let i = 0; i < 6; i++) started.add(await q.get({ timeout: 10_000 }));
+      for (const pid of pids) assert.ok(started.has(pid), 'the initializer ran in every worker');
+    });
+
+    it('a closed pool refuses new work; join needs close or terminate; terminate rejects what is unfinished', async () => {
+      const pool = make();
+      await assert.rejects(pool.join(), /close\(\) or terminate\(\)/);
+      const running = pool.apply(t.sleepMs, [5000]);
+      pool.close();
+      assert.throws(() => pool.applyAsync(t.square, [1]), (e) => e instanceof mp.ValueError && /closed/.test(e.message));
+      await assert.rejects(pool.map(t.square, [1]), /closed/);
+      pool.terminate();
+      await assert.rejects(running, (e) => e instanceof mp.ProcessError && /terminated/.test(e.message));
+      await pool.join();
+    });
+
+    it('imap pulls an endless input lazily; imapUnordered gives every result; next(timeout)', async () => {
+      const pool = make();
+      let pulled = 0;
+      function* counted() {
+        for (let i = 0; ; i++) {
+          pulled++;
+          yield i;
+        }
+      }
+      const got = [];
+      for await (const v of pool.imap(t.square, counted())) {
+        got.push(v);
+        if (got.length === 50) break;
+      }
+      assert.deepEqual(got, Array.from({ length: 50 }, (_, i) => i * i));
+      assert.ok(pulled < 50 + 2 * 16 * 2 + 10, `pulled ${pulled} items for 50 results`);
+      const un = [];
+      for await (const v of pool.imapUnordered(t.slowSquare, [3, 1, 2])) un.push(v);
+      assert.deepEqual(un.sort((a, b) => a - b), [1, 4, 9]);
+      const it = pool.imap(t.sleepMs, [300]);
+      await assert.rejects(it.next(20), mp.TimeoutError);
+    });
+
+    it('1,000,000 tasks stream through imap with bounded memory', async () => {
+      // RSS after the first 300,000 (pool warm, V8 heaps grown to their working size) and at
+      // 1,000,000, each after a full GC here: a leak would grow with the count.
+      v8.setFlagsFromString('--expose-gc');
+      const gc = vm.runInNewContext('gc');
+      const pool = make();
+      let n = 0, sum = 0, warm = 0;
+      for await (const v of pool.imap(t.square, t.naturals(), { chunksize: 2000 })) {
+        sum += v % 7;
+        if (++n === 300_000) {
+          gc();
+          warm = process.memoryUsage().rss;
+        }
+        if (n === 1_000_000) break;
+      }
+      gc();
+      const grown = (process.memoryUsage().rss - warm) / 2 ** 20;
+      assert.ok(sum > 0);
+      assert.ok(grown < 50, `RSS grew ${grown.toFixed(1)} MB from 300,000 to 1,000,000 tasks`);
+    });
+
+    for (const how of method === 'process' ? ['exit', 'kill', 'throw-outside'] : ['exit', 'throw-outside']) {
+      it(`a worker that dies in a task (${how}) fails exactly that task with WorkerLostError; nothing else is lost or run twice`, async () => {
+        const pool = make();
+        const runs = mp.RawArray('i', 20);
+        const t0 = Date.now();
+        const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => pool.apply(t.countedTask, [i, runs, 7, how])));
+        assert.ok(Date.now() - t0 < 15_000);
+        for (let i = 0; i < 20; i++) {
+          if (i === 7) {
+            assert.equal(results[i].status, 'rejected');
+            assert.ok(results[i].reason instanceof mp.WorkerLostError, String(results[i].reason));
+            if (how === 'exit') assert.equal(results[i].reason.exitCode, 3);
+            if (how === 'kill') assert.equal(results[i].reason.signal, 'SIGKILL');
+          } else assert.equal(results[i].value, i);
+        }
+        assert.deepEqual(runs.slice(), Array.from({ length: 20 }, () => 1), 'every task ran exactly once');
+        assert.equal(await pool.apply(t.square, [3]), 9);
+        assert.equal(pool.stats().workers, 2, 'replaced');
+      });
+    }
+
+    it('workers that die while starting stop the pool with an error instead of respawning for ever', async () => {
+      const pool = make({ initializer: t.failingInit });
+      await assert.rejects(pool.apply(t.square, [1]), (e) => e instanceof mp.ProcessError && /while starting/.test(e.message));
+      assert.throws(() => pool.applyAsync(t.square, [1]), /broken/);
+    });
+
+    it('signal: a queued call is dropped, a running one ends its worker (replaced); per-call timeout', async () => {
+      const pool = make({ processes: 1 });
+      const running = new AbortController();
+      const started = mp.Event();
+      const first = pool.apply(t.startedThenSleep, [started, 10_000], { signal: running.signal });
+      const ac = new AbortController();
+      const queued = pool.apply(t.square, [2], { signal: ac.signal });
+      ac.abort(new Error('stop it'));
+      await assert.rejects(queued, /stop it/);
+      assert.equal(await started.wait(30_000), true);
+      const pidsBefore = pool.pids;
+      running.abort(new Error('stop the running one'));
+      await assert.rejects(first, /stop the running one/);
+      await assert.rejects(pool.apply(t.sleepMs, [10_000], { timeout: 100 }), mp.TimeoutError);
+      assert.equal(await pool.apply(t.square, [5]), 25);
+      assert.notDeepEqual(pool.pids, pidsBefore, 'the worker that ran it was replaced');
+    });
+
+    it('stats() and progress events', async () => {
+      const pool = make();
+      const seen = [];
+      pool.on('progress', (s) => seen.push(s.completed));
+      await pool.map(t.square, [1, 2, 3, 4], { chunksize: 1 });
+      assert.deepEqual(seen.slice(-1), [4]);
+      const s = pool.stats();
+      assert.deepEqual(Object.keys(s).sort(), ['busy', 'completed', 'failed', 'queued', 'workers']);
+      assert.equal(s.workers, 2);
+    });
+  });
+}
+
+describe('ProcessPoolExecutor', () => {
+  it('submit, map, shutdown with cancelFutures, asyncDispose', async () => {
+    const ex = new mp.ProcessPoolExecutor({ maxWorkers: 1, context: 'thread' });
+    assert.equal(await ex.submit(t.add, 2, 3), 5);
+    const out = [];
+    for await (const v of ex.map(t.add, [1, 2, 3], [10, 20, 30])) out.push(v);
+    assert.deepEqual(out, [11, 22, 33]);
+    const running = ex.submit(t.sleepMs, 200);
+    const waiting = ex.submit(t.square, 4);
+    await new Promise((r) => setTimeout(r, 50));
+    await ex.shutdown({ cancelFutures: true });
+    await running;
+    await assert.rejects(waiting, mp.CancelledError);
+    await assert.rejects(ex.submit(t.square, 1), /after shutdown/);
+    const ex2 = mp.ProcessPoolExecutor({ maxWorkers: 2, context: 'process' });
+    assert.equal(await ex2.submit(t.square, 9), 81);
+    await ex2[Symbol.asyncDispose]();
+  });
+});
