@@ -49,3 +49,8 @@ export function produce(kind, chan, n, bytes) {
     else for (let i = 0; i < n; i++) chan.sendSync(msg);
   } else for (let i = 0; i < n; i++) chan.putSync(msg);
 }
+
+/** The pool rows' task. */
+export function square(x) {
+  return x * x;
+}

@@ -6,7 +6,9 @@ if (mp.isMainProcess()) {
   await import('./core.bench.mjs');
   await import('./sync.bench.mjs');
   await import('./queues.bench.mjs');
+  const { closePools } = await import('./pool.bench.mjs');
   const table = await runAll(process.argv[2]);
   console.log(`\n${table}\n`);
+  await closePools();
   process.exit(0);
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { cpus } from 'node:os';
 import { describe, it } from 'node:test';
 import { runNode } from './helpers.mjs';
 
@@ -91,6 +92,44 @@ for (const method of ['thread', 'process']) {
       assert.equal(out.filter((l) => /^Consumer-\d+: Exiting$/.test(l)).length, consumers);
       assert.deepEqual(out.filter((l) => /^Consumer-\d+: \d+ \* \d+$/.test(l)).map((l) => l.split(': ')[1]).sort(), Array.from({ length: 10 }, (_, i) => `${i} * ${i}`).sort());
       assert.deepEqual(out.filter((l) => l.startsWith('Result: ')).sort(), Array.from({ length: 10 }, (_, i) => `Result: ${i} * ${i} = ${i * i}`).sort());
+    });
+  });
+}
+
+for (const method of ['thread', 'process']) {
+  describe(`seed examples of pools under '${method}'`, () => {
+    it('Pool(5).map(factorial, range(1, 1000, 10)): exact BigInt results', async () => {
+      const r = await runNode([example('pool-factorial'), method]);
+      assert.equal(r.code, 0, r.stderr);
+      const out = lines(r.stdout);
+      assert.equal(out.length, 100);
+      let fact = 1n;
+      for (let n = 1, k = 0; n < 1000; n++) {
+        fact *= BigInt(n);
+        if ((n - 1) % 10 === 0) assert.equal(out[k++], String(fact), `factorial(${n})`);
+      }
+    });
+
+    it('applyAsync get({ timeout }), map, imap next(timeout), a TimeoutError', async () => {
+      const r = await runNode([example('pool-basics'), method]);
+      assert.equal(r.code, 0, r.stderr);
+      const out = lines(r.stdout);
+      assert.equal(out[0], '100');
+      assert.match(r.stdout, /\[\s*0,\s*1,\s*4,\s*9,\s*16,\s*25,\s*36,\s*49,\s*64,\s*81\s*\]/);
+      assert.deepEqual(out.slice(-4), ['0', '1', '4', 'TimeoutError: AsyncResult.get: no result within 1000 ms']);
+    });
+
+    it('Pool with an initializer, then with maxtasksperchild=2 (workers replaced)', async () => {
+      for (const maxtasks of [null, 2]) {
+        const r = await runNode([example('pool-maxtasks'), method, ...(maxtasks ? [String(maxtasks)] : [])]);
+        assert.equal(r.code, 0, r.stderr);
+        const out = lines(r.stdout);
+        assert.equal(out[0], 'Input   : [0,1,2,3,4,5,6,7,8,9]');
+        assert.equal(out.at(-1), 'Pool    : [0,2,4,6,8,10,12,14,16,18]');
+        const starts = out.filter((l) => /^Starting PoolWorker-\d+$/.test(l)).length;
+        if (maxtasks) assert.ok(starts >= 5, `${starts} workers for 10 tasks at 2 each`);
+        else assert.equal(starts, cpus().length * 2);
+      }
     });
   });
 }

@@ -4,6 +4,8 @@ usage: python3 cpython_bench.py start <fork|forkserver|spawn> <count>
        python3 cpython_bench.py lock <Lock|RLock|Semaphore> <pairs>
        python3 cpython_bench.py pingpong <Condition|Semaphore> <rounds>
        python3 cpython_bench.py reads <raw|synced> <count>
+       python3 cpython_bench.py poolmap <items> <chunksize: 0 for the default>
+       python3 cpython_bench.py poolapply <count>
        python3 cpython_bench.py transfer <queue|simple|pipe> <count> <bytes: 0 for 256-char strings>
 prints one JSON line: {"us_per_op": ...} or {"per_sec": ...}
 """
@@ -98,6 +100,31 @@ def reads(kind, n):
     return n / (time.perf_counter() - t)
 
 
+def square(x):
+    return x * x
+
+
+def pool_map(n, chunksize):
+    with mp.get_context("fork").Pool(2) as pool:
+        pool.map(square, range(4))
+        items = list(range(n))
+        t = time.perf_counter()
+        pool.map(square, items, chunksize=chunksize or None)
+        return n / (time.perf_counter() - t)
+
+
+def pool_apply(n):
+    with mp.get_context("fork").Pool(2) as pool:
+        pool.apply(square, (1,))
+        xs = []
+        for i in range(n):
+            t = time.perf_counter()
+            pool.apply(square, (i,))
+            xs.append((time.perf_counter() - t) * 1e6)
+        xs.sort()
+        return xs[n // 2]
+
+
 def produce(kind, chan, n, size):
     msg = bytes(size) if size else "x" * 256
     if kind == "pipe":
@@ -138,6 +165,10 @@ if __name__ == "__main__":
         print(json.dumps({"per_sec": lock_pairs(sys.argv[2], int(sys.argv[3]))}))
     elif what == "pingpong":
         print(json.dumps({"per_sec": ping_pong(sys.argv[2], int(sys.argv[3]))}))
+    elif what == "poolmap":
+        print(json.dumps({"per_sec": pool_map(int(sys.argv[2]), int(sys.argv[3]))}))
+    elif what == "poolapply":
+        print(json.dumps({"us_per_op": pool_apply(int(sys.argv[2]))}))
     elif what == "transfer":
         print(json.dumps({"per_sec": transfer(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))}))
     elif what == "reads":
