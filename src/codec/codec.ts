@@ -1,5 +1,6 @@
 // How values cross a process boundary. One byte of tag picks the cheapest path per value:
 //   STR    a string, raw UTF-8 (no serializer at all)
+//   NUM    a number, 8 bytes (a pool's typical result)
 //   BYTES  a Buffer / Uint8Array, raw
 //   V8     anything else the structured-clone algorithm (v8.serialize) carries as is
 //   MARKED the same, after a walk that replaced what structured clone would lose or refuse:
@@ -10,7 +11,7 @@
 import * as v8 from 'node:v8';
 import { packageErrors, RemoteError } from '../errors.js';
 
-const STR = 0, BYTES = 1, V8 = 2, MARKED = 3;
+const STR = 0, BYTES = 1, V8 = 2, MARKED = 3, NUM = 4;
 const MARK = '\u0000mpts';
 
 /** Implemented by every sendable primitive: its handle is plain data. */
@@ -289,6 +290,12 @@ function reviveError(rec: Record<string, unknown>, seen: Map<object, unknown>): 
 
 /** Encodes one value. `path` names it in errors ('args', 'item', 'result'...). */
 export function encode(value: unknown, path = 'value'): Buffer {
+  if (typeof value === 'number') {
+    const out = Buffer.allocUnsafe(9);
+    out[0] = NUM;
+    out.writeDoubleLE(value, 1);
+    return out;
+  }
   if (typeof value === 'string') {
     const out = Buffer.allocUnsafe(1 + Buffer.byteLength(value));
     out[0] = STR;
@@ -320,6 +327,8 @@ export function decode(buf: Uint8Array): unknown {
       return Buffer.from(buf.buffer, buf.byteOffset + 1, buf.byteLength - 1).toString('utf8');
     case BYTES:
       return Buffer.from(buf.subarray(1));
+    case NUM:
+      return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).readDoubleLE(1);
     case V8:
       return deserialize(buf, false);
     case MARKED:

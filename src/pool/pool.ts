@@ -19,7 +19,7 @@ import { esmDir } from '../util/here.js';
 import { checkPositiveInt, describe } from '../util/options.js';
 import { Fifo } from '../queues/fifo.js';
 import { AsyncResult, type ResultCallbacks } from './async-result.js';
-import { APPLY, MAP, STARMAP, ST_READY, ST_RUNNING, type ResultMessage, type TaskMessage } from './worker.js';
+import { APPLY, MAP, readResultFrame, STARMAP, ST_READY, ST_RUNNING, type TaskMessage } from './worker.js';
 import { signalNames } from '../util/signals.js';
 
 export interface PoolOptions {
@@ -48,8 +48,14 @@ export interface PoolStats {
   failed: number;
 }
 
-/** Tasks in flight per worker: enough to keep it fed, few enough to requeue cheaply. */
-const WINDOW = 16;
+/**
+ * Tasks in flight per worker: enough to keep it fed across the parent's wake-up latency, few
+ * enough that a slow task does not hold many others behind it. It adapts to the measured time
+ * per task: about 5 ms of work per worker, between 2 and 256 tasks.
+ */
+const WINDOW_MIN = 2, WINDOW_MAX = 256, WINDOW_WORK_MS = 5;
+/** imap keeps at most this many chunks per worker in flight (bounded memory). */
+const IMAP_WINDOW = 16;
 /** Workers that die before their initializer finishes, in a row, before the pool gives up. */
 const STARTUP_FAILURES = 3;
 let workerCounter = 0;
@@ -92,6 +98,8 @@ interface Slot {
   status: RawArray<'i'>;
   inflight: Task[];
   sent: number;
+  /** when its last result arrived (for the time per task) */
+  lastResultAt: number;
   keys: Set<string>;
   chain: Promise<void>;
   alive: boolean;
@@ -118,6 +126,9 @@ export class Pool extends EventEmitter {
   #failed = 0;
   /** Held while tasks are queued or running, so that a caller awaiting them keeps the process alive. */
   #keepAlive: ReturnType<typeof setInterval> | null = null;
+  /** Average ms between results of a busy worker (an estimate of the time per task). */
+  #msPerTask = 1;
+  #window = WINDOW_MIN;
 
   constructor(options: PoolOptions | number | null = {}, initializer?: AnyFunction | null, initargs?: unknown[], maxtasksperchild?: number | null) {
     super();
@@ -145,7 +156,7 @@ export class Pool extends EventEmitter {
     // The worker holds its own copies now; ours of its ends would keep EOF from coming.
     taskRead.close();
     resultWrite.close();
-    const slot: Slot = { proc, send: taskWrite, recv: resultRead, status, inflight: [], sent: 0, keys: new Set(), chain: Promise.resolve(), alive: true };
+    const slot: Slot = { proc, send: taskWrite, recv: resultRead, status, inflight: [], sent: 0, lastResultAt: 0, keys: new Set(), chain: Promise.resolve(), alive: true };
     this.#slots.add(slot);
     void this.receive(slot);
     void proc.whenExited().then(() => slot.recv.peerGone());
@@ -153,24 +164,31 @@ export class Pool extends EventEmitter {
 
   private async receive(slot: Slot): Promise<void> {
     for (;;) {
-      let msg: ResultMessage;
+      let frame: Buffer;
       try {
-        msg = (await slot.recv.recvInBackground()) as ResultMessage;
+        frame = (await slot.recv.recvInBackground()) as Buffer;
       } catch (e) {
         if (e instanceof EOFError) break;
         throw e;
       }
-      this.onResult(slot, msg);
+      this.onResult(slot, readResultFrame(frame));
     }
     await slot.proc.whenExited();
     this.onWorkerEnd(slot);
   }
 
-  private onResult(slot: Slot, [id, ok, value]: ResultMessage): void {
-    const i = slot.inflight.findIndex((t) => t.id === id);
+  private onResult(slot: Slot, [id, ok, value]: [number, boolean, unknown]): void {
+    // Results come back in the order the tasks were sent: almost always the first in flight.
+    const i = slot.inflight[0]?.id === id ? 0 : slot.inflight.findIndex((t) => t.id === id);
     if (i < 0) return;
-    const [task] = slot.inflight.splice(i, 1);
-    this.settleTask(task, ok === 1, value);
+    const task = i === 0 ? slot.inflight.shift()! : slot.inflight.splice(i, 1)[0];
+    const now = performance.now();
+    if (slot.inflight.length > 0 && slot.lastResultAt > 0) {
+      this.#msPerTask = 0.95 * this.#msPerTask + 0.05 * (now - slot.lastResultAt);
+      this.#window = Math.max(WINDOW_MIN, Math.min(WINDOW_MAX, Math.ceil(WINDOW_WORK_MS / Math.max(this.#msPerTask, 1e-3))));
+    }
+    slot.lastResultAt = now;
+    this.settleTask(task, ok, value);
     this.dispatch();
   }
 
@@ -235,32 +253,48 @@ export class Pool extends EventEmitter {
 
   private dispatch(): void {
     this.holdWhileBusy();
+    // What each worker gets now goes in one message.
+    const batches = new Map<Slot, Task[]>();
     while (this.#queue.length) {
       let best: Slot | null = null;
       for (const s of this.#slots) {
-        if (!s.alive || s.inflight.length >= WINDOW || (this.#maxtasks > 0 && s.sent >= this.#maxtasks)) continue;
+        if (!s.alive || s.inflight.length >= this.#window || (this.#maxtasks > 0 && s.sent >= this.#maxtasks)) continue;
         if (!best || s.inflight.length < best.inflight.length) best = s;
       }
       if (!best) break;
       const task = this.#queue.shift();
       if (task.settled) continue;
-      this.send(best, task);
+      let batch = batches.get(best);
+      if (!batch) batches.set(best, (batch = []));
+      batch.push(task);
+      best.inflight.push(task);
+      best.sent++;
     }
+    for (const [slot, tasks] of batches) this.send(slot, tasks);
     if (this.#state === 'closed' && this.#queue.length === 0) {
       for (const s of this.#slots) if (s.alive && s.inflight.length === 0 && !s.keys.has('')) this.retire(s);
     }
   }
 
-  private send(slot: Slot, task: Task): void {
-    const first = !slot.keys.has(task.key);
-    slot.keys.add(task.key);
-    const msg: TaskMessage = [task.id, task.key, first ? task.spec : null, task.args, task.mode];
-    slot.inflight.push(task);
-    slot.sent++;
+  private send(slot: Slot, tasks: Task[]): void {
+    const msgs = tasks.map((task): TaskMessage => {
+      const first = !slot.keys.has(task.key);
+      slot.keys.add(task.key);
+      return [task.id, task.key, first ? task.spec : null, task.args, task.mode];
+    });
+    const msg = msgs.length === 1 ? msgs[0] : msgs;
     slot.chain = slot.chain.then(() => slot.send.send(msg)).catch((e) => {
       // The worker is gone (its pipe closed) or the arguments cannot be sent.
-      if (!task.settled && slot.alive) {
-        slot.inflight.splice(slot.inflight.indexOf(task), 1);
+      if (!slot.alive) return;
+      if (tasks.length > 1) {
+        // One task's arguments could not be sent: send them one by one, so only it fails.
+        for (const task of tasks) if (!task.settled) this.send(slot, [task]);
+        return;
+      }
+      for (const task of tasks) {
+        if (task.settled) continue;
+        const i = slot.inflight.indexOf(task);
+        if (i >= 0) slot.inflight.splice(i, 1);
         this.settleTask(task, false, e);
       }
     });
@@ -532,7 +566,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
     else if (typeof it?.[Symbol.iterator] === 'function') this.#source = it[Symbol.iterator]!();
     else throw new TypeError(`Pool.imap: expected an iterable, got ${describe(iterable)}`);
     this.#chunksize = options.chunksize == null ? 1 : checkPositiveInt(options.chunksize, 'Pool.imap: chunksize');
-    this.#window = pool.size * WINDOW;
+    this.#window = pool.size * IMAP_WINDOW;
     this.#unordered = ordered ? null : new Map();
   }
 

@@ -6,6 +6,7 @@ import type { Connection } from '../connection/connection.js';
 import type { RawArray } from '../shared/array.js';
 import type { TargetSpec } from '../targets/describe.js';
 import { loadTarget } from '../targets/load.js';
+import { decode, encode } from '../codec/codec.js';
 
 /** status words: the task running now (0: none), 1 once the initializer has run. */
 export const ST_RUNNING = 0, ST_READY = 1;
@@ -15,8 +16,18 @@ const IDLE_SLICE_MS = 50;
 
 /** [id, fnKey, spec (first time this worker sees fnKey) | null, args or chunk, mode] */
 export type TaskMessage = [number, string, TargetSpec | null, unknown[], number];
-/** [id, 1, value] or [id, 0, error] */
-export type ResultMessage = [number, 0 | 1, unknown];
+/** A result frame: [u32 id][u8 ok][the value or error, encoded] (no serializer for numbers and strings). */
+export function resultFrame(id: number, ok: boolean, value: unknown): Buffer {
+  const body = encode(value, 'result');
+  const out = Buffer.allocUnsafe(5 + body.length);
+  out.writeUInt32LE(id, 0);
+  out[4] = ok ? 1 : 0;
+  body.copy(out, 5);
+  return out;
+}
+export function readResultFrame(frame: Buffer): [number, boolean, unknown] {
+  return [frame.readUInt32LE(0), frame[4] === 1, decode(frame.subarray(5))];
+}
 
 type Fn = (...args: unknown[]) => unknown;
 
@@ -42,41 +53,45 @@ export async function poolWorker(
       await new Promise((r) => setImmediate(r));
       continue;
     }
-    const msg = tasks.recvSync() as TaskMessage | null;
+    const msg = tasks.recvSync() as TaskMessage | TaskMessage[] | null;
     if (msg === null) return;
-    const [id, key, spec, args, mode] = msg;
-    Atomics.store(status.view as Int32Array, ST_RUNNING, id);
-    let reply: ResultMessage;
-    try {
-      let fn = fns.get(key);
-      if (!fn) {
-        fn = await loadTarget(spec!);
-        fns.set(key, fn);
-      }
-      let value: unknown;
-      if (mode === APPLY) {
-        value = fn(...args);
-        if (isThenable(value)) value = await value;
-      } else {
-        const out = new Array<unknown>(args.length);
-        for (let i = 0; i < args.length; i++) {
-          let v = mode === MAP ? fn(args[i]) : fn(...(args[i] as unknown[]));
-          if (isThenable(v)) v = await v;
-          out[i] = v;
+    // A message is one task or a batch of them (the pool sends what it has for this worker at once).
+    const batch = typeof msg[0] === 'number' ? [msg as TaskMessage] : (msg as TaskMessage[]);
+    for (const [id, key, spec, args, mode] of batch) {
+      Atomics.store(status.view as Int32Array, ST_RUNNING, id);
+      let ok = true, value: unknown;
+      try {
+        let fn = fns.get(key);
+        if (!fn) {
+          fn = await loadTarget(spec!);
+          fns.set(key, fn);
         }
-        value = out;
+        if (mode === APPLY) {
+          value = fn(...args);
+          if (isThenable(value)) value = await value;
+        } else {
+          const out = new Array<unknown>(args.length);
+          for (let i = 0; i < args.length; i++) {
+            let v = mode === MAP ? fn(args[i]) : fn(...(args[i] as unknown[]));
+            if (isThenable(v)) v = await v;
+            out[i] = v;
+          }
+          value = out;
+        }
+      } catch (e) {
+        ok = false;
+        value = e;
       }
-      reply = [id, 1, value];
-    } catch (e) {
-      reply = [id, 0, e];
+      let frame: Buffer;
+      try {
+        frame = resultFrame(id, ok, value);
+      } catch (e) {
+        // A result that cannot be sent (a function, say) fails its task, not the worker.
+        frame = resultFrame(id, false, e);
+      }
+      results.sendBytesSync(frame);
+      Atomics.store(status.view as Int32Array, ST_RUNNING, 0);
+      done++;
     }
-    try {
-      results.sendSync(reply);
-    } catch (e) {
-      // A result that cannot be sent (a function, say) fails its task, not the worker.
-      results.sendSync([id, 0, e]);
-    }
-    Atomics.store(status.view as Int32Array, ST_RUNNING, 0);
-    done++;
   }
 }
