@@ -5,7 +5,7 @@
 // sees EOFError once all of them are closed (explicitly, by GC, or when their process ends
 // normally) and the ring is drained.
 import { registerKind, SEND } from '../codec/codec.js';
-import { BufferTooShortError, ValueError } from '../errors.js';
+import { BufferTooShortError, EOFError, ValueError } from '../errors.js';
 import { core } from '../core/core.js';
 import { WAITABLE, type WaitTarget } from '../process/waitable.js';
 import { runAsync, runSync } from '../sync/primitive.js';
@@ -104,16 +104,28 @@ export class Connection {
       return Promise.reject(e);
     }
   }
-  /** @internal recv() for a background listener: its wait does not keep the process alive. */
+  /** @internal The next message if one is there now, else `none`; EOFError once drained and closed. */
+  tryRecv<U>(none: U): unknown {
+    const ring = this.reader('recv');
+    const v = ring.tryRead(decodeIncoming, none);
+    if (v === none && ring.eof() && ring.empty()) throw new EOFError();
+    return v;
+  }
+  /** @internal recv() whose waits do not keep the process alive (for a large message tryRecv leaves). */
   recvInBackground(): Promise<unknown> {
     try {
-      const ring = this.reader('recv');
-      const v = ring.tryRead(decodeIncoming, TIMED_OUT);
-      if (v !== TIMED_OUT) return Promise.resolve(v);
-      return runAsync(core(), ring.readSteps(decodeIncoming, -1, TIMED_OUT), true);
+      return runAsync(core(), this.reader('recv').readSteps(decodeIncoming, -1, TIMED_OUT), true);
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+  /** @internal Something is written and not yet read (whole or not). */
+  hasData(): boolean {
+    return !this.reader('recv').empty();
+  }
+  /** @internal Resolves when something may be readable; the wait does not keep the process alive. */
+  whenReadableInBackground(): Promise<boolean> {
+    return waitReadable(this.reader('recv'), -1, true);
   }
   recvSync(): unknown {
     const ring = this.reader('recvSync');
@@ -241,7 +253,7 @@ function intoTaker(buf: Uint8Array, offset: number, what: string): (m: Incoming)
 }
 
 /** Resolves true once the ring may be readable, false after ms (-1: never gives up). */
-export async function waitReadable(ring: Ring, ms: number): Promise<boolean> {
+export async function waitReadable(ring: Ring, ms: number, weak = false): Promise<boolean> {
   const deadline = deadlineOf(ms);
   while (!ring.readable()) {
     const left = deadline < 0 ? -1 : Math.max(0, deadline - performance.now());
@@ -249,7 +261,7 @@ export async function waitReadable(ring: Ring, ms: number): Promise<boolean> {
     const w = ring.readyWord();
     try {
       if (ring.readable()) break;
-      await core().waitAsync(w.index, w.expected, left);
+      await core().waitAsync(w.index, w.expected, left, weak);
     } finally {
       ring.readyDone();
     }

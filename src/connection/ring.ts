@@ -253,6 +253,10 @@ export class Ring extends Primitive {
   readable(): boolean {
     return Atomics.load(this.i32, this.base + HEAD) !== Atomics.load(this.i32, this.base + TAIL) || this.eof();
   }
+  /** Nothing written and not yet read. */
+  empty(): boolean {
+    return Atomics.load(this.i32, this.base + HEAD) === Atomics.load(this.i32, this.base + TAIL);
+  }
   eof(): boolean {
     return Atomics.load(this.i32, this.base + WRITERS) <= 0;
   }

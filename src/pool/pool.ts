@@ -54,6 +54,9 @@ export interface PoolStats {
  * per task: about 5 ms of work per worker, between 2 and 256 tasks.
  */
 const WINDOW_MIN = 2, WINDOW_MAX = 256, WINDOW_WORK_MS = 5;
+/** How long (ms) after its last result a worker with tasks in flight is polled rather than slept on. */
+const POLL_MS = 0.5;
+const NONE = Symbol('none');
 /** imap keeps at most this many chunks per worker in flight (bounded memory). */
 const IMAP_WINDOW = 16;
 /** Workers that die before their initializer finishes, in a row, before the pool gives up. */
@@ -100,6 +103,8 @@ interface Slot {
   sent: number;
   /** when its last result arrived (for the time per task) */
   lastResultAt: number;
+  /** Set while its receiver sleeps: new work wakes it into polling. */
+  wakeReceiver: (() => void) | null;
   keys: Set<string>;
   chain: Promise<void>;
   alive: boolean;
@@ -156,22 +161,49 @@ export class Pool extends EventEmitter {
     // The worker holds its own copies now; ours of its ends would keep EOF from coming.
     taskRead.close();
     resultWrite.close();
-    const slot: Slot = { proc, send: taskWrite, recv: resultRead, status, inflight: [], sent: 0, lastResultAt: 0, keys: new Set(), chain: Promise.resolve(), alive: true };
+    const slot: Slot = { proc, send: taskWrite, recv: resultRead, status, inflight: [], sent: 0, lastResultAt: 0, wakeReceiver: null, keys: new Set(), chain: Promise.resolve(), alive: true };
     this.#slots.add(slot);
     void this.receive(slot);
-    void proc.whenExited().then(() => slot.recv.peerGone());
+    void proc.whenExited().then(() => {
+      slot.recv.peerGone();
+      slot.wakeReceiver?.();
+    });
   }
 
+  /**
+   * Takes a worker's results. While tasks are in flight and results came recently it polls from
+   * the event loop (setImmediate) rather than sleeping: a result is then picked up within a few
+   * microseconds, where waking a sleeping event loop costs tens (the apply round trip).
+   */
   private async receive(slot: Slot): Promise<void> {
+    let lastSeen = performance.now();
     for (;;) {
-      let frame: Buffer;
+      let frame: unknown;
       try {
-        frame = (await slot.recv.recvInBackground()) as Buffer;
+        while ((frame = slot.recv.tryRecv(NONE)) !== NONE) {
+          this.onResult(slot, readResultFrame(frame as Buffer));
+          lastSeen = performance.now();
+        }
+        // A large result streams through the pipe: read it whole.
+        if (slot.recv.hasData()) {
+          this.onResult(slot, readResultFrame((await slot.recv.recvInBackground()) as Buffer));
+          lastSeen = performance.now();
+          continue;
+        }
       } catch (e) {
         if (e instanceof EOFError) break;
         throw e;
       }
-      this.onResult(slot, readResultFrame(frame));
+      if (slot.inflight.length > 0 && performance.now() - lastSeen < POLL_MS) await new Promise((r) => setImmediate(r));
+      else {
+        // Idle: nothing can arrive but what new work (or the worker's end) brings, and both kick
+        // us; no sleeping wait (and no wake-up call from the worker) is needed. Busy with a long
+        // task: sleep on the pipe too.
+        const kicked = new Promise<void>((r) => (slot.wakeReceiver = r));
+        await (slot.inflight.length === 0 ? kicked : Promise.race([slot.recv.whenReadableInBackground(), kicked]));
+        slot.wakeReceiver = null;
+        lastSeen = performance.now();
+      }
     }
     await slot.proc.whenExited();
     this.onWorkerEnd(slot);
@@ -270,7 +302,10 @@ export class Pool extends EventEmitter {
       best.inflight.push(task);
       best.sent++;
     }
-    for (const [slot, tasks] of batches) this.send(slot, tasks);
+    for (const [slot, tasks] of batches) {
+      this.send(slot, tasks);
+      slot.wakeReceiver?.();
+    }
     if (this.#state === 'closed' && this.#queue.length === 0) {
       for (const s of this.#slots) if (s.alive && s.inflight.length === 0 && !s.keys.has('')) this.retire(s);
     }
