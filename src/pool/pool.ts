@@ -19,7 +19,7 @@ import { esmDir } from '../util/here.js';
 import { checkPositiveInt, describe } from '../util/options.js';
 import { Fifo } from '../queues/fifo.js';
 import { AsyncResult, type ResultCallbacks } from './async-result.js';
-import { APPLY, MAP, readResultFrame, STARMAP, ST_READY, ST_RUNNING, type TaskMessage } from './worker.js';
+import { APPLY, MAP, packNumbers, readResultFrame, STARMAP, ST_READY, ST_RUNNING, type TaskMessage } from './worker.js';
 import { signalNames } from '../util/signals.js';
 
 export interface PoolOptions {
@@ -454,7 +454,7 @@ export class Pool extends EventEmitter {
     const chunksize = options.chunksize == null ? this.defaultChunksize(items.length) : checkPositiveInt(options.chunksize, `${what}: chunksize`);
     const payloads: unknown[][] = [], starts: number[] = [];
     for (let i = 0; i < items.length; i += chunksize) {
-      payloads.push(items.slice(i, i + chunksize));
+      payloads.push(mode === MAP ? (packNumbers(items.slice(i, i + chunksize)) as unknown[]) : items.slice(i, i + chunksize));
       starts.push(i);
     }
     const out = new Array<unknown>(items.length);

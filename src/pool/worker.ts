@@ -32,6 +32,13 @@ export function readResultFrame(frame: Buffer): [number, boolean, unknown] {
 
 type Fn = (...args: unknown[]) => unknown;
 
+/** A chunk of plain numbers travels as a Float64Array: one copy instead of a value-by-value serialization. */
+export function packNumbers(values: unknown[]): unknown[] | Float64Array {
+  if (values.length < 16) return values;
+  for (let i = 0; i < values.length; i++) if (typeof values[i] !== 'number') return values;
+  return Float64Array.from(values as number[]);
+}
+
 const isThenable = (v: unknown): v is PromiseLike<unknown> => v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as PromiseLike<unknown>).then === 'function';
 
 export async function poolWorker(
@@ -80,7 +87,7 @@ export async function poolWorker(
             if (isThenable(v)) v = await v;
             out[i] = v;
           }
-          value = out;
+          value = packNumbers(out);
         }
       } catch (e) {
         ok = false;
