@@ -19,7 +19,8 @@ import { esmDir } from '../util/here.js';
 import { checkPositiveInt, describe } from '../util/options.js';
 import { Fifo } from '../queues/fifo.js';
 import { AsyncResult, type ResultCallbacks } from './async-result.js';
-import { APPLY, MAP, packNumbers, readResultFrame, STARMAP, ST_READY, ST_RUNNING, type TaskMessage } from './worker.js';
+import { APPLY, MAP, packNumbers, STARMAP, ST_READY, ST_RUNNING } from './worker.js';
+import { encodeTasks, readResultFrame } from './frames.js';
 import { signalNames } from '../util/signals.js';
 
 export interface PoolOptions {
@@ -66,7 +67,8 @@ const workerRef = () => ({ module: pathToFileURL(join(esmDir, 'pool', 'worker.js
 
 interface Task {
   id: number;
-  key: string;
+  /** the function's id in this pool */
+  fn: number;
   spec: TargetSpec;
   args: unknown[];
   mode: number;
@@ -103,9 +105,12 @@ interface Slot {
   sent: number;
   /** when its last result arrived (for the time per task) */
   lastResultAt: number;
+  /** told to finish (closed pool) */
+  retired: boolean;
   /** Set while its receiver sleeps: new work wakes it into polling. */
   wakeReceiver: (() => void) | null;
-  keys: Set<string>;
+  /** the function ids this worker has been sent the spec of */
+  keys: Set<number>;
   chain: Promise<void>;
   alive: boolean;
 }
@@ -122,7 +127,8 @@ export class Pool extends EventEmitter {
   readonly #maxtasks: number;
   readonly #slots = new Set<Slot>();
   readonly #queue = new Fifo<Task>();
-  readonly #specs = new WeakMap<object, { key: string; spec: TargetSpec }>();
+  readonly #specs = new WeakMap<object, { fn: number; spec: TargetSpec }>();
+  readonly #fnIds = new Map<string, number>();
   #state: 'running' | 'closed' | 'terminated' | 'broken' = 'running';
   #brokenBy: Error | null = null;
   #nextId = 1;
@@ -161,7 +167,7 @@ export class Pool extends EventEmitter {
     // The worker holds its own copies now; ours of its ends would keep EOF from coming.
     taskRead.close();
     resultWrite.close();
-    const slot: Slot = { proc, send: taskWrite, recv: resultRead, status, inflight: [], sent: 0, lastResultAt: 0, wakeReceiver: null, keys: new Set(), chain: Promise.resolve(), alive: true };
+    const slot: Slot = { proc, send: taskWrite, recv: resultRead, status, inflight: [], sent: 0, lastResultAt: 0, wakeReceiver: null, retired: false, keys: new Set(), chain: Promise.resolve(), alive: true };
     this.#slots.add(slot);
     void this.receive(slot);
     void proc.whenExited().then(() => {
@@ -307,25 +313,33 @@ export class Pool extends EventEmitter {
       slot.wakeReceiver?.();
     }
     if (this.#state === 'closed' && this.#queue.length === 0) {
-      for (const s of this.#slots) if (s.alive && s.inflight.length === 0 && !s.keys.has('')) this.retire(s);
+      for (const s of this.#slots) if (s.alive && s.inflight.length === 0 && !s.retired) this.retire(s);
     }
   }
 
   private send(slot: Slot, tasks: Task[]): void {
-    const msgs = tasks.map((task): TaskMessage => {
-      const first = !slot.keys.has(task.key);
-      slot.keys.add(task.key);
-      return [task.id, task.key, first ? task.spec : null, task.args, task.mode];
-    });
-    const msg = msgs.length === 1 ? msgs[0] : msgs;
-    slot.chain = slot.chain.then(() => slot.send.send(msg)).catch((e) => {
-      // The worker is gone (its pipe closed) or the arguments cannot be sent.
-      if (!slot.alive) return;
-      if (tasks.length > 1) {
-        // One task's arguments could not be sent: send them one by one, so only it fails.
-        for (const task of tasks) if (!task.settled) this.send(slot, [task]);
-        return;
+    let msg: Buffer;
+    try {
+      msg = encodeTasks(
+        tasks.map((task) => {
+          const first = !slot.keys.has(task.fn);
+          slot.keys.add(task.fn);
+          return { id: task.id, mode: task.mode, fn: task.fn, spec: first ? task.spec : null, args: task.args };
+        }),
+      );
+    } catch (e) {
+      // Arguments that cannot be sent fail their own task only.
+      if (tasks.length > 1) for (const task of tasks) this.send(slot, [task]);
+      else {
+        slot.inflight.splice(slot.inflight.indexOf(tasks[0]), 1);
+        for (const task of tasks) slot.keys.delete(task.fn);
+        this.settleTask(tasks[0], false, e);
       }
+      return;
+    }
+    slot.chain = slot.chain.then(() => slot.send.sendBytes(msg)).catch((e) => {
+      // The worker is gone (its pipe closed).
+      if (!slot.alive) return;
       for (const task of tasks) {
         if (task.settled) continue;
         const i = slot.inflight.indexOf(task);
@@ -335,9 +349,9 @@ export class Pool extends EventEmitter {
     });
   }
 
-  /** Tells an idle worker of a closed pool to finish (an empty key marks it as told). */
+  /** Tells an idle worker of a closed pool to finish. */
   private retire(slot: Slot): void {
-    slot.keys.add('');
+    slot.retired = true;
     slot.chain = slot.chain.then(() => slot.send.send(null)).catch(() => {});
   }
 
@@ -356,12 +370,15 @@ export class Pool extends EventEmitter {
     if (this.#state !== 'running') throw new ValueError(`${what}: the pool is ${this.#state}; no new work is accepted`);
   }
 
-  private fnSpec(fn: AnyFunction | TargetRef, what: string): { key: string; spec: TargetSpec } {
+  private fnSpec(fn: AnyFunction | TargetRef, what: string): { fn: number; spec: TargetSpec } {
     if (typeof fn !== 'function' && (fn === null || typeof fn !== 'object')) throw new TypeError(`${what}: expected a function, got ${describe(fn)}`);
     let s = this.#specs.get(fn as object);
     if (!s) {
       const spec = describeTarget(fn, `${what} function`);
-      s = { key: specKey(spec), spec };
+      const key = specKey(spec);
+      let id = this.#fnIds.get(key);
+      if (id === undefined) this.#fnIds.set(key, (id = this.#fnIds.size + 1));
+      s = { fn: id, spec };
       this.#specs.set(fn as object, s);
     }
     return s;
@@ -369,7 +386,7 @@ export class Pool extends EventEmitter {
 
   /** Starts a call of n tasks; the call ends (once) on its first failure or when all are done. */
   private submit(what: string, fn: AnyFunction | TargetRef, mode: number, payloads: unknown[][], starts: number[], opts: TaskOptions | undefined, onTask: Call['onTask'], onEnd: Call['onEnd']): void {
-    const { key, spec } = this.fnSpec(fn, what);
+    const { fn: fnId, spec } = this.fnSpec(fn, what);
     const call = new Call(onTask, onEnd, payloads.length);
     const end = (ok: boolean, error?: unknown) => {
       if (call.done) return;
@@ -399,7 +416,7 @@ export class Pool extends EventEmitter {
       call.cleanup.push(() => clearTimeout(timer));
     }
     for (let i = 0; i < payloads.length; i++) {
-      const task: Task = { id: this.#nextId++, key, spec, args: payloads[i], mode, call, at: starts[i], settled: false };
+      const task: Task = { id: this.#nextId++, fn: fnId, spec, args: payloads[i], mode, call, at: starts[i], settled: false };
       call.tasks.push(task);
       this.#queue.push(task);
     }

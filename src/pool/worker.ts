@@ -6,7 +6,7 @@ import type { Connection } from '../connection/connection.js';
 import type { RawArray } from '../shared/array.js';
 import type { TargetSpec } from '../targets/describe.js';
 import { loadTarget } from '../targets/load.js';
-import { decode, encode } from '../codec/codec.js';
+import { decodeTasks, resultFrame } from './frames.js';
 
 /** status words: the task running now (0: none), 1 once the initializer has run. */
 export const ST_RUNNING = 0, ST_READY = 1;
@@ -14,21 +14,6 @@ export const ST_RUNNING = 0, ST_READY = 1;
 export const APPLY = 0, MAP = 1, STARMAP = 2;
 const IDLE_SLICE_MS = 50;
 const SPIN_MS = 0.2;
-
-/** [id, fnKey, spec (first time this worker sees fnKey) | null, args or chunk, mode] */
-export type TaskMessage = [number, string, TargetSpec | null, unknown[], number];
-/** A result frame: [u32 id][u8 ok][the value or error, encoded] (no serializer for numbers and strings). */
-export function resultFrame(id: number, ok: boolean, value: unknown): Buffer {
-  const body = encode(value, 'result');
-  const out = Buffer.allocUnsafe(5 + body.length);
-  out.writeUInt32LE(id, 0);
-  out[4] = ok ? 1 : 0;
-  body.copy(out, 5);
-  return out;
-}
-export function readResultFrame(frame: Buffer): [number, boolean, unknown] {
-  return [frame.readUInt32LE(0), frame[4] === 1, decode(frame.subarray(5))];
-}
 
 type Fn = (...args: unknown[]) => unknown;
 
@@ -51,7 +36,7 @@ export async function poolWorker(
 ): Promise<void> {
   if (initializer) await (await loadTarget(initializer))(...initargs);
   Atomics.store(status.view as Int32Array, ST_READY, 1);
-  const fns = new Map<string, Fn>();
+  const fns = new Map<number, Fn>();
   let done = 0;
   for (;;) {
     if (maxtasks > 0 && done >= maxtasks) return;
@@ -64,22 +49,26 @@ export async function poolWorker(
       await new Promise((r) => setImmediate(r));
       continue;
     }
-    const msg = tasks.recvSync() as TaskMessage | TaskMessage[] | null;
+    const msg = tasks.recvSync() as Buffer | null;
     if (msg === null) return;
-    // A message is one task or a batch of them (the pool sends what it has for this worker at once).
-    const batch = typeof msg[0] === 'number' ? [msg as TaskMessage] : (msg as TaskMessage[]);
-    for (const [id, key, spec, args, mode] of batch) {
+    // A message is a batch of task frames (what the pool had for this worker at once).
+    for (const { id, fn: fnId, spec, args, mode } of decodeTasks(msg)) {
       Atomics.store(status.view as Int32Array, ST_RUNNING, id);
-      let ok = true, value: unknown;
+      let ok = true, value: unknown, single = false;
       try {
-        let fn = fns.get(key);
+        let fn = fns.get(fnId);
         if (!fn) {
           fn = await loadTarget(spec!);
-          fns.set(key, fn);
+          fns.set(fnId, fn);
         }
         if (mode === APPLY) {
           value = fn(...args);
           if (isThenable(value)) value = await value;
+        } else if (args.length === 1) {
+          let v = mode === MAP ? fn(args[0]) : fn(...(args[0] as unknown[]));
+          if (isThenable(v)) v = await v;
+          value = v;
+          single = true;
         } else {
           const out = new Array<unknown>(args.length);
           for (let i = 0; i < args.length; i++) {
@@ -92,13 +81,14 @@ export async function poolWorker(
       } catch (e) {
         ok = false;
         value = e;
+        single = false;
       }
       let frame: Buffer;
       try {
-        frame = resultFrame(id, ok, value);
+        frame = resultFrame(id, ok, value, single);
       } catch (e) {
         // A result that cannot be sent (a function, say) fails its task, not the worker.
-        frame = resultFrame(id, false, e);
+        frame = resultFrame(id, false, e, false);
       }
       results.sendBytesSync(frame);
       Atomics.store(status.view as Int32Array, ST_RUNNING, 0);
