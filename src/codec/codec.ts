@@ -1,6 +1,7 @@
 // How values cross a process boundary. One byte of tag picks the cheapest path per value:
 //   STR    a string, raw UTF-8 (no serializer at all)
 //   NUM    a number, 8 bytes (a pool's typical result)
+//   F64    a Float64Array, raw (a pool's numeric chunks)
 //   BYTES  a Buffer / Uint8Array, raw
 //   V8     anything else the structured-clone algorithm (v8.serialize) carries as is
 //   MARKED the same, after a walk that replaced what structured clone would lose or refuse:
@@ -11,7 +12,7 @@
 import * as v8 from 'node:v8';
 import { packageErrors, RemoteError } from '../errors.js';
 
-const STR = 0, BYTES = 1, V8 = 2, MARKED = 3, NUM = 4;
+const STR = 0, BYTES = 1, V8 = 2, MARKED = 3, NUM = 4, F64 = 5;
 const MARK = '\u0000mpts';
 
 /** Implemented by every sendable primitive: its handle is plain data. */
@@ -296,6 +297,12 @@ export function encode(value: unknown, path = 'value'): Buffer {
     out.writeDoubleLE(value, 1);
     return out;
   }
+  if (value instanceof Float64Array) {
+    const out = Buffer.allocUnsafe(8 + value.byteLength);
+    out[0] = F64;
+    out.set(new Uint8Array(value.buffer, value.byteOffset, value.byteLength), 8);
+    return out;
+  }
   if (typeof value === 'string') {
     const out = Buffer.allocUnsafe(1 + Buffer.byteLength(value));
     out[0] = STR;
@@ -327,6 +334,12 @@ export function decode(buf: Uint8Array): unknown {
       return Buffer.from(buf.buffer, buf.byteOffset + 1, buf.byteLength - 1).toString('utf8');
     case BYTES:
       return Buffer.from(buf.subarray(1));
+    case F64: {
+      // Copied out to an aligned buffer of its own (the frame may sit at any offset).
+      const bytes = new Uint8Array(buf.byteLength - 8);
+      bytes.set(buf.subarray(8));
+      return new Float64Array(bytes.buffer);
+    }
     case NUM:
       return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).readDoubleLE(1);
     case V8:

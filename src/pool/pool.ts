@@ -139,7 +139,7 @@ export class Pool extends EventEmitter {
   #keepAlive: ReturnType<typeof setInterval> | null = null;
   /** Average ms between results of a busy worker (an estimate of the time per task). */
   #msPerTask = 1;
-  #window = WINDOW_MIN;
+  #window = 8;
 
   constructor(options: PoolOptions | number | null = {}, initializer?: AnyFunction | null, initargs?: unknown[], maxtasksperchild?: number | null) {
     super();
@@ -467,7 +467,8 @@ export class Pool extends EventEmitter {
   private listAsync<T>(what: string, fn: AnyFunction | TargetRef, iterable: Iterable<unknown>, mode: number, options: { chunksize?: number | null } & ResultCallbacks<T[]> & TaskOptions): AsyncResult<T[]> {
     this.check(what);
     if (iterable == null || typeof (iterable as Iterable<unknown>)[Symbol.iterator] !== 'function') throw new TypeError(`${what}: expected an iterable, got ${describe(iterable)}`);
-    const items = Array.from(iterable);
+    // An array is sliced into chunks right away; anything else is read into one first, as Python does.
+    const items = Array.isArray(iterable) ? (iterable as unknown[]) : Array.from(iterable);
     const chunksize = options.chunksize == null ? this.defaultChunksize(items.length) : checkPositiveInt(options.chunksize, `${what}: chunksize`);
     const payloads: unknown[][] = [], starts: number[] = [];
     for (let i = 0; i < items.length; i += chunksize) {

@@ -21,7 +21,7 @@ type Fn = (...args: unknown[]) => unknown;
 export function packNumbers(values: unknown[]): unknown[] | Float64Array {
   if (values.length < 16) return values;
   for (let i = 0; i < values.length; i++) if (typeof values[i] !== 'number') return values;
-  return Float64Array.from(values as number[]);
+  return new Float64Array(values as number[]);
 }
 
 const isThenable = (v: unknown): v is PromiseLike<unknown> => v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as PromiseLike<unknown>).then === 'function';
