@@ -58,6 +58,13 @@ const WINDOW_MIN = 2, WINDOW_MAX = 256, WINDOW_WORK_MS = 5;
 /** How long (ms) after its last result a worker with tasks in flight is polled rather than slept on. */
 const POLL_MS = 0.5;
 const NONE = Symbol('none');
+/** Tasks share a message up to about this many bytes of arguments. */
+const BATCH_BYTES = 16 * 1024;
+/** A cheap guess of a task's encoded size (exact for numeric chunks). */
+function approxSize(args: unknown): number {
+  if (ArrayBuffer.isView(args)) return args.byteLength;
+  return Array.isArray(args) ? 16 * args.length : 16;
+}
 /** imap keeps at most this many chunks per worker in flight (bounded memory). */
 const IMAP_WINDOW = 16;
 /** Workers that die before their initializer finishes, in a row, before the pool gives up. */
@@ -318,6 +325,25 @@ export class Pool extends EventEmitter {
   }
 
   private send(slot: Slot, tasks: Task[]): void {
+    // Small tasks share a message; a large one goes alone, so that a worker can start on it
+    // while the next is still being written (a message is read whole before it is run).
+    const groups: Task[][] = [];
+    let group: Task[] = [], bytes = 0;
+    for (const task of tasks) {
+      const size = approxSize(task.args);
+      if (group.length && bytes + size > BATCH_BYTES) {
+        groups.push(group);
+        group = [];
+        bytes = 0;
+      }
+      group.push(task);
+      bytes += size;
+    }
+    if (group.length) groups.push(group);
+    if (groups.length > 1) {
+      for (const g of groups) this.send(slot, g);
+      return;
+    }
     let msg: Buffer;
     try {
       msg = encodeTasks(

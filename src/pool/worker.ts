@@ -26,6 +26,42 @@ export function packNumbers(values: unknown[]): unknown[] | Float64Array {
 
 const isThenable = (v: unknown): v is PromiseLike<unknown> => v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as PromiseLike<unknown>).then === 'function';
 
+/** fn over a chunk. Numbers are written straight into a Float64Array (the form they travel in)
+ *  until a result is something else. */
+async function mapChunk(fn: Fn, items: ArrayLike<unknown>): Promise<unknown> {
+  const n = items.length;
+  let f64: Float64Array | null = n >= 16 ? new Float64Array(n) : null;
+  let out: unknown[] | null = f64 ? null : new Array<unknown>(n);
+  for (let i = 0; i < n; i++) {
+    let v = fn(items[i]);
+    if (typeof v === 'number' && f64) {
+      f64[i] = v;
+      continue;
+    }
+    if (isThenable(v)) v = await v;
+    if (typeof v === 'number' && f64) {
+      f64[i] = v;
+      continue;
+    }
+    if (f64) {
+      out = Array.from(f64.subarray(0, i));
+      out.length = n;
+      f64 = null;
+    }
+    out![i] = v;
+  }
+  return f64 ?? out;
+}
+async function starmapChunk(fn: Fn, items: ArrayLike<unknown>): Promise<unknown> {
+  const out = new Array<unknown>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    let v = fn(...(items[i] as unknown[]));
+    if (isThenable(v)) v = await v;
+    out[i] = v;
+  }
+  return packNumbers(out);
+}
+
 export async function poolWorker(
   tasks: Connection,
   results: Connection,
@@ -69,15 +105,7 @@ export async function poolWorker(
           if (isThenable(v)) v = await v;
           value = v;
           single = true;
-        } else {
-          const out = new Array<unknown>(args.length);
-          for (let i = 0; i < args.length; i++) {
-            let v = mode === MAP ? fn(args[i]) : fn(...(args[i] as unknown[]));
-            if (isThenable(v)) v = await v;
-            out[i] = v;
-          }
-          value = packNumbers(out);
-        }
+        } else value = mode === MAP ? await mapChunk(fn, args) : await starmapChunk(fn, args);
       } catch (e) {
         ok = false;
         value = e;
