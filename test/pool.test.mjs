@@ -5,7 +5,7 @@ import vm from 'node:vm';
 import { describe, it, after } from 'node:test';
 import * as mp from 'multiprocessing-ts';
 import * as t from './fixtures/pool-targets.mjs';
-import { methods } from './helpers.mjs';
+import { methods, runNode } from './helpers.mjs';
 
 for (const method of methods) {
   describe(`Pool under '${method}'`, () => {
@@ -164,6 +164,15 @@ for (const method of methods) {
         assert.equal(pool.stats().workers, 2, 'replaced');
       });
     }
+
+    it('a worker that runs out of memory fails its task with WorkerLostError; the pool goes on', async () => {
+      // A small heap for the whole family (a thread child takes it as its resourceLimits).
+      const r = await runNode(['--max-old-space-size=64', new URL('./fixtures/pool-oom.mjs', import.meta.url).pathname, method]);
+      assert.equal(r.code, 0, r.stderr.slice(-2000));
+      const { lost, after } = JSON.parse(r.stdout.trim().split('\n').pop());
+      assert.match(lost, /^WorkerLostError: the worker PoolWorker-\d+ \(pid \d+\) (exited with code 1|was killed by SIGABRT)/);
+      assert.equal(after, 36);
+    });
 
     it('workers that die while starting stop the pool with an error instead of respawning for ever', async () => {
       const pool = make({ initializer: t.failingInit });

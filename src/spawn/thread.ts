@@ -12,8 +12,30 @@ import { deadlineOf, remaining } from '../util/options.js';
 let spare: Worker | null = null;
 let spareAlive = false;
 
+/**
+ * A worker rejects V8's process-wide flags in execArgv (ERR_WORKER_INVALID_EXEC_ARGV); the heap
+ * limits among them become its resourceLimits, the rest are process-wide already.
+ */
+export function workerOptions(execArgv: string[]): { execArgv: string[]; resourceLimits: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number; stackSizeMb?: number } } {
+  const keep: string[] = [];
+  const resourceLimits: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number; stackSizeMb?: number } = {};
+  for (const a of execArgv) {
+    const m = /^--(max-old-space-size|max_old_space_size|max-semi-space-size|max_semi_space_size|stack-size|stack_size)=(\d+)$/.exec(a);
+    if (m) {
+      const n = Number(m[2]);
+      if (m[1].startsWith('max-old') || m[1].startsWith('max_old')) resourceLimits.maxOldGenerationSizeMb = n;
+      else if (m[1].includes('semi')) resourceLimits.maxYoungGenerationSizeMb = n * 3;
+      else resourceLimits.stackSizeMb = Math.max(1, Math.round(n / 1024));
+      continue;
+    }
+    if (/^--(v8-options|expose-gc|expose_gc|jitless|max-heap-size|max_heap_size)(=|$)/.test(a)) continue;
+    keep.push(a);
+  }
+  return { execArgv: keep, resourceLimits };
+}
+
 function newWorker(): Worker {
-  const w = new Worker(bootstrapFile, { workerData: {}, execArgv: childExecArgv() });
+  const w = new Worker(bootstrapFile, { workerData: {}, ...workerOptions(childExecArgv()) });
   w.unref();
   return w;
 }

@@ -1,4 +1,6 @@
 // Signal names by number (for messages such as "was killed by SIGKILL").
 import { constants } from 'node:os';
 
-export const signalNames: Record<number, string> = Object.fromEntries(Object.entries(constants.signals).map(([name, n]) => [n, name]));
+// The first name of a number wins (SIGABRT, not its alias SIGIOT).
+export const signalNames: Record<number, string> = {};
+for (const [name, n] of Object.entries(constants.signals)) signalNames[n] ??= name;
