@@ -58,8 +58,6 @@ const WINDOW_MIN = 2, WINDOW_MAX = 256, WINDOW_WORK_MS = 5;
 /** How long (ms) after its last result a worker with tasks in flight is polled rather than slept on. */
 const POLL_MS = 0.5;
 const NONE = Symbol('none');
-/** Each worker's two pipes: room for several numeric chunks of the default size in flight. */
-const POOL_PIPE_BYTES = 1 << 20;
 /** Tasks share a message up to about this many bytes of arguments. */
 const BATCH_BYTES = 16 * 1024;
 /** A cheap guess of a task's encoded size (exact for numeric chunks). */
@@ -167,8 +165,8 @@ export class Pool extends EventEmitter {
   // ------------------------------------------------------------------ workers
 
   private spawn(): void {
-    const [taskRead, taskWrite] = Pipe(false, { capacity: POOL_PIPE_BYTES });
-    const [resultRead, resultWrite] = Pipe(false, { capacity: POOL_PIPE_BYTES });
+    const [taskRead, taskWrite] = Pipe(false);
+    const [resultRead, resultWrite] = Pipe(false);
     const status = new RawArray('i', 2);
     const Bound = boundProcess(this.#method);
     const proc = new Bound({ name: `PoolWorker-${++workerCounter}`, target: workerRef(), args: [taskRead, resultWrite, status, this.#initializer, this.#initargs, this.#maxtasks], daemon: true });
