@@ -42,7 +42,8 @@ export function startProcess(boot: BootMessage, daemon: boolean): ChildHandle {
   const pid = child.pid!;
   const entry = { child, daemon, pidfd: native.pidOpen(pid) };
   live.add(entry);
-  setImmediate(warmSpare);
+  // The next spare boots when this child ends (see thread.ts).
+  child.once('exit', () => setImmediate(warmSpare));
   let exitcode: number | null = null;
   let signalSent: number | null = null;
   const codeOf = (code: number | null, signal: NodeJS.Signals | null) =>

@@ -58,7 +58,9 @@ export function startThread(boot: BootMessage, daemon: boolean): ChildHandle {
   boot.env = process.env;
   worker.postMessage({ mpts: boot });
   if (!daemon) worker.ref();
-  setImmediate(warmThreadSpare);
+  // The next spare boots when this child ends, not now: booting it beside a running child
+  // only slows both on a small machine, and back-to-back starts gain nothing from it.
+  worker.once('exit', () => setImmediate(warmThreadSpare));
   const c = core();
   const base = boot.status >> 2;
   let forced: number | null = null;
