@@ -1,9 +1,9 @@
 // Pipe and Connection under both start methods: any size, in order, EOF, bytes, poll, wait.
 import assert from 'node:assert/strict';
-import { describe, it, after } from 'node:test';
+import { describe, it } from 'node:test';
 import * as mp from 'multiprocessing-ts';
 import * as t from './fixtures/queue-targets.mjs';
-import { methods } from './helpers.mjs';
+import { methods, childRunner } from './helpers.mjs';
 
 describe('Pipe in one process', () => {
   it('send/recv of strings, bytes, objects, errors, registered classes; in order', async () => {
@@ -84,16 +84,7 @@ describe('Pipe in one process', () => {
 for (const method of methods) {
   describe(`Pipe across children under '${method}'`, () => {
     const ctx = mp.getContext(method);
-    const started = [];
-    const run = (target, ...args) => {
-      const p = ctx.Process({ target, args });
-      p.start();
-      started.push(p);
-      return p;
-    };
-    after(() => {
-      for (const p of started) if (p.exitcode === null) p.kill();
-    });
+    const run = childRunner(ctx);
 
     it('duplex echo, 2,000 round trips in order', async () => {
       const [a, b] = mp.Pipe();

@@ -1,5 +1,6 @@
 // Shared by the tests: run a Node script as a separate program and collect what it printed.
 import { spawn } from 'node:child_process';
+import { after } from 'node:test';
 
 export const methods = ['thread', 'process'];
 
@@ -22,4 +23,21 @@ export function runNode(args, { env = {}, timeout = 60_000 } = {}) {
 
 export function jsonLines(text) {
   return text.split('\n').filter((l) => l.startsWith('{') || l.startsWith('[')).map((l) => JSON.parse(l));
+}
+
+/**
+ * For a describe() block: run(target, ...args) starts a child of the context and returns it;
+ * any still running when the block ends is killed.
+ */
+export function childRunner(ctx) {
+  const started = [];
+  after(() => {
+    for (const p of started) if (p.exitcode === null) p.kill();
+  });
+  return (target, ...args) => {
+    const p = ctx.Process({ target, args });
+    p.start();
+    started.push(p);
+    return p;
+  };
 }

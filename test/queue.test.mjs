@@ -1,9 +1,9 @@
 // Queue, SimpleQueue, JoinableQueue under both start methods.
 import assert from 'node:assert/strict';
-import { describe, it, after } from 'node:test';
+import { describe, it } from 'node:test';
 import * as mp from 'multiprocessing-ts';
 import * as t from './fixtures/queue-targets.mjs';
-import { methods } from './helpers.mjs';
+import { methods, childRunner } from './helpers.mjs';
 
 describe('queues in one process', () => {
   it('put/get, their Sync and Nowait forms, qsize/empty/full', async () => {
@@ -103,16 +103,7 @@ describe('queues in one process', () => {
 for (const method of methods) {
   describe(`queues across children under '${method}'`, () => {
     const ctx = mp.getContext(method);
-    const started = [];
-    const run = (target, ...args) => {
-      const p = ctx.Process({ target, args });
-      p.start();
-      started.push(p);
-      return p;
-    };
-    after(() => {
-      for (const p of started) if (p.exitcode === null) p.kill();
-    });
+    const run = childRunner(ctx);
 
     it('10,000 items put just before the producer returns all arrive, in order', async () => {
       // As in CPython, a producer whose items do not all fit in the queue's buffer stays until

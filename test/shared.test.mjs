@@ -1,10 +1,10 @@
 // Value, Array, RawValue, RawArray: every typecode, the lock options, and children that see
 // the same memory under both start methods.
 import assert from 'node:assert/strict';
-import { describe, it, after } from 'node:test';
+import { describe, it } from 'node:test';
 import * as mp from 'multiprocessing-ts';
 import * as t from './fixtures/sync-targets.mjs';
-import { methods } from './helpers.mjs';
+import { methods, childRunner } from './helpers.mjs';
 
 const ints = ['b', 'B', 'h', 'H', 'i', 'I', 'Int8', 'Uint8', 'Int16', 'Uint16', 'Int32', 'Uint32'];
 const floats = ['f', 'd', 'Float32', 'Float64'];
@@ -88,16 +88,7 @@ describe('shared values in one process', () => {
 for (const method of methods) {
   describe(`shared values across children under '${method}'`, () => {
     const ctx = mp.getContext(method);
-    const started = [];
-    const run = async (target, ...args) => {
-      const p = ctx.Process({ target, args });
-      p.start();
-      started.push(p);
-      return p;
-    };
-    after(() => {
-      for (const p of started) if (p.exitcode === null) p.kill();
-    });
+    const run = childRunner(ctx);
 
     it('a child changes every kind of Value; the parent sees it', async () => {
       const values = [...ints, ...floats, ...bigs].map((c) => mp.Value(c, 3));

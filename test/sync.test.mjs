@@ -1,12 +1,12 @@
 // Synchronization primitives across threads and OS processes, under both start methods.
 import assert from 'node:assert/strict';
-import { describe, it, after } from 'node:test';
+import { describe, it } from 'node:test';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as mp from 'multiprocessing-ts';
 import * as t from './fixtures/sync-targets.mjs';
-import { methods } from './helpers.mjs';
+import { methods, childRunner } from './helpers.mjs';
 
 describe('primitives in one process: Python semantics and errors', () => {
   it('Lock: acquire/release, non-blocking and timed acquire, releasing a free lock throws', () => {
@@ -151,20 +151,11 @@ describe('primitives in one process: Python semantics and errors', () => {
 for (const method of methods) {
   describe(`primitives across children under '${method}'`, () => {
     const ctx = mp.getContext(method);
-    const started = [];
-    const run = (target, ...args) => {
-      const p = ctx.Process({ target, args });
-      p.start();
-      started.push(p);
-      return p;
-    };
+    const run = childRunner(ctx);
     const joinAll = async (ps) => {
       for (const p of ps) await p.join(60_000);
       for (const p of ps) assert.equal(p.exitcode, 0, `${p.name} exit code`);
     };
-    after(() => {
-      for (const p of started) if (p.exitcode === null) p.kill();
-    });
 
     it('Lock keeps a non-atomic counter exact: two children (sync, async) and the parent', async () => {
       const lock = mp.Lock();

@@ -166,20 +166,7 @@ export class Connection {
   }
   pollSync(timeout?: number | null): boolean {
     const ring = this.reader('pollSync');
-    const ms = timeout === undefined ? 0 : timeoutMs(timeout, 'pollSync');
-    const deadline = deadlineOf(ms);
-    while (!ring.readable()) {
-      const left = deadline < 0 ? -1 : Math.max(0, deadline - performance.now());
-      if (left === 0) return false;
-      const w = ring.readyWord();
-      try {
-        if (ring.readable()) break;
-        core().wait(w.index, w.expected, left);
-      } finally {
-        ring.readyDone();
-      }
-    }
-    return true;
+    return runSync(core(), ring.readableSteps(deadlineOf(timeout === undefined ? 0 : timeoutMs(timeout, 'pollSync'))));
   }
 
   /** @internal The process that held the other end is gone (killed): let recv() see EOF. */
@@ -253,20 +240,8 @@ function intoTaker(buf: Uint8Array, offset: number, what: string): (m: Incoming)
 }
 
 /** Resolves true once the ring may be readable, false after ms (-1: never gives up). */
-export async function waitReadable(ring: Ring, ms: number, weak = false): Promise<boolean> {
-  const deadline = deadlineOf(ms);
-  while (!ring.readable()) {
-    const left = deadline < 0 ? -1 : Math.max(0, deadline - performance.now());
-    if (left === 0) return false;
-    const w = ring.readyWord();
-    try {
-      if (ring.readable()) break;
-      await core().waitAsync(w.index, w.expected, left, weak);
-    } finally {
-      ring.readyDone();
-    }
-  }
-  return true;
+export function waitReadable(ring: Ring, ms: number, weak = false): Promise<boolean> {
+  return runAsync(core(), ring.readableSteps(deadlineOf(ms)), weak);
 }
 
 /** Python's Pipe(duplex): two Connections; one-way gives [read end, write end]. */

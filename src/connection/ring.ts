@@ -17,7 +17,7 @@ import { Attach, expired, NOT_EQUAL, Primitive, registerPrimitive, type Handle, 
 
 const HEAD = 0, TAIL = 1, WLOCK = 2, RLOCK = 3, READERS_SLEEPING = 4, WRITERS_SLEEPING = 5, EVENT = 6, WRITERS = 7, WAKE_TAIL = 8;
 /** Words free for the object built on the ring (Queue's item count, JoinableQueue's tasks...). */
-export const EXTRA = 9, EXTRA_WORDS = 7;
+export const EXTRA = 9;
 const HEADER_BYTES = 64;
 
 /** Frame tags: how the payload is decoded. */
@@ -102,9 +102,6 @@ export class Ring extends Primitive {
   /** The index (in the arena's i32) of one of the EXTRA words. */
   word(extra: number): number {
     return this.base + EXTRA + extra;
-  }
-  get i32View(): Int32Array {
-    return this.i32;
   }
 
   // ------------------------------------------------------------------ writing
@@ -369,13 +366,13 @@ export class Ring extends Primitive {
     if (Atomics.load(i32, b + WRITERS_SLEEPING) > 0 && ((tail - Atomics.load(i32, b + WAKE_TAIL)) | 0) >= 0) this.wake(TAIL);
   }
 
-  /** A sleep target for mp.wait: resolves when something may be readable. */
-  readyWord(): { index: number; expected: number } {
-    Atomics.add(this.i32, this.base + READERS_SLEEPING, 1);
-    return { index: this.base + EVENT, expected: Atomics.load(this.i32, this.base + EVENT) };
-  }
-  readyDone(): void {
-    Atomics.sub(this.i32, this.base + READERS_SLEEPING, 1);
+  /** Waits until readable() (data, or every writer gone); false if the deadline passed first. */
+  *readableSteps(deadline: number): Steps<boolean> {
+    while (!this.readable()) {
+      if (expired(deadline)) return false;
+      yield* this.sleepForData(Atomics.load(this.i32, this.base + TAIL), deadline);
+    }
+    return true;
   }
 
   // ------------------------------------------------------------------ write ends

@@ -84,21 +84,34 @@ interface Task {
   settled: boolean;
 }
 
-/** One submitted call (apply: one task; map: one task per chunk). */
+/** One submitted call (apply: one task; map: one task per chunk). It ends once: on its first
+ *  failure, when it is stopped, or when all its tasks are done. */
 class Call {
-  remaining: number;
   done = false;
-  signal: AbortSignal | null = null;
-  /** Ends the call (failure or abort); set by submit(). */
-  end: (ok: boolean, error?: unknown) => void = () => {};
   tasks: Task[] = [];
   cleanup: (() => void)[] = [];
+  #remaining: number;
   constructor(
-    readonly onTask: (task: Task, ok: boolean, value: unknown) => void,
-    readonly onEnd: (ok: boolean, error?: unknown) => void,
+    readonly signal: AbortSignal | null,
     n: number,
+    private readonly onValue: (task: Task, value: unknown) => void,
+    private readonly onEnd: (ok: boolean, error?: unknown) => void,
+    private readonly onFail: (call: Call) => void,
   ) {
-    this.remaining = n;
+    this.#remaining = n;
+  }
+  taskDone(task: Task, ok: boolean, value: unknown): void {
+    if (this.done) return;
+    if (!ok) return this.end(false, value);
+    this.onValue(task, value);
+    if (--this.#remaining === 0) this.end(true);
+  }
+  end(ok: boolean, error?: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    for (const c of this.cleanup) c();
+    if (!ok) this.onFail(this);
+    this.onEnd(ok, error);
   }
 }
 
@@ -386,7 +399,7 @@ export class Pool extends EventEmitter {
     if (ok) this.#completed++;
     else this.#failed++;
     const call = task.call;
-    if (!call.done) call.onTask(task, ok, value);
+    call.taskDone(task, ok, value);
     if (this.listenerCount('progress')) this.emit('progress', this.stats());
   }
 
@@ -410,24 +423,10 @@ export class Pool extends EventEmitter {
   }
 
   /** Starts a call of n tasks; the call ends (once) on its first failure or when all are done. */
-  private submit(what: string, fn: AnyFunction | TargetRef, mode: number, payloads: unknown[][], starts: number[], opts: TaskOptions | undefined, onTask: Call['onTask'], onEnd: Call['onEnd']): void {
+  private submit(what: string, fn: AnyFunction | TargetRef, mode: number, payloads: unknown[][], starts: number[], opts: TaskOptions | undefined, onValue: (task: Task, value: unknown) => void, onEnd: (ok: boolean, error?: unknown) => void): void {
     const { fn: fnId, spec } = this.fnSpec(fn, what);
-    const call = new Call(onTask, onEnd, payloads.length);
-    const end = (ok: boolean, error?: unknown) => {
-      if (call.done) return;
-      call.done = true;
-      for (const c of call.cleanup) c();
-      if (!ok) this.cancelCall(call);
-      onEnd(ok, error);
-    };
-    call.end = end;
-    call.signal = opts?.signal ?? null;
-    const userOnTask = onTask;
-    (call as { onTask: Call['onTask'] }).onTask = (task, ok, value) => {
-      if (!ok) return end(false, value);
-      userOnTask(task, ok, value);
-      if (--call.remaining === 0) end(true);
-    };
+    const call = new Call(opts?.signal ?? null, payloads.length, onValue, onEnd, (c) => this.cancelCall(c));
+    const end = (ok: boolean, error?: unknown) => call.end(ok, error);
     if (opts?.signal) {
       const signal = opts.signal;
       if (signal.aborted) throw signal.reason ?? new CancelledError();
@@ -477,7 +476,7 @@ export class Pool extends EventEmitter {
     if (!Array.isArray(args)) throw new TypeError(`Pool.applyAsync: args must be an array, got ${describe(args)}`);
     const result = new AsyncResult<T>(options);
     let value: unknown;
-    this.submit('Pool.applyAsync', fn, APPLY, [args], [0], options, (_t, _ok, v) => (value = v), (ok, e) => result.settle(ok, ok ? value : e));
+    this.submit('Pool.applyAsync', fn, APPLY, [args], [0], options, (_t, v) => (value = v), (ok, e) => result.settle(ok, ok ? value : e));
     return result;
   }
   /** fn(...args) in a worker. */
@@ -504,7 +503,7 @@ export class Pool extends EventEmitter {
     }
     const out = new Array<unknown>(items.length);
     const result = new AsyncResult<T[]>(options);
-    this.submit(what, fn, mode, payloads, starts, options, (task, _ok, values) => {
+    this.submit(what, fn, mode, payloads, starts, options, (task, values) => {
       const vs = values as unknown[];
       for (let k = 0; k < vs.length; k++) out[task.at + k] = vs[k];
     }, (ok, e) => result.settle(ok, ok ? out : e));
@@ -556,7 +555,7 @@ export class Pool extends EventEmitter {
     this.check('Pool.imap');
     return new Promise((resolve, reject) => {
       let values: unknown[] = [];
-      this.submit('Pool.imap', fn, MAP, [items], [0], options, (_t, _ok, v) => (values = v as unknown[]), (ok, e) => (ok ? resolve(values) : reject(e)));
+      this.submit('Pool.imap', fn, MAP, [items], [0], options, (_t, v) => (values = v as unknown[]), (ok, e) => (ok ? resolve(values) : reject(e)));
     });
   }
   /** @internal */

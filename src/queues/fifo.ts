@@ -31,8 +31,4 @@ export class Fifo<T> {
   toArray(): T[] {
     return this.#items.slice(this.#head);
   }
-  clear(): void {
-    this.#items = [];
-    this.#head = 0;
-  }
 }
