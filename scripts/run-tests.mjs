@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 
 const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit' }).status ?? 1;
 if (run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json']) !== 0) process.exit(1);
-if (run(process.execPath, ['scripts/build-cjs.mjs']) !== 0) process.exit(1);
+if (run(process.execPath, ['scripts/build-js.mjs']) !== 0) process.exit(1);
 
 const only = process.argv.slice(2);
 const files = only.length ? only : readdirSync('test').filter((f) => f.endsWith('.test.mjs')).sort().map((f) => `test/${f}`);

@@ -1,11 +1,11 @@
 // Who this thread/process is within its family: current process identity (name, pid, authkey,
 // Python's _identity counter for child names), its parent, the default start method, and
 // the live children. A child learns all of it from its boot message.
-import { randomBytes } from 'node:crypto';
 import { threadId } from 'node:worker_threads';
 import { childBoot } from '../core/core.js';
 import { native } from '../core/native.js';
 import { logger } from '../util/logger.js';
+import { builtin } from '../util/builtins.js';
 
 export type StartMethod = 'thread' | 'process';
 
@@ -28,11 +28,19 @@ export function threadPid(osPid: number, tid: number): number {
   return osPid * 100000 + tid;
 }
 
+let authkey: Buffer | null = null;
+
 export const runtime = {
   isMain: true,
   name: 'MainProcess',
   pid: process.pid,
-  authkey: randomBytes(32),
+  // Made when first asked for: a child is given its parent's.
+  get authkey(): Buffer {
+    return (authkey ??= builtin('crypto').randomBytes(32));
+  },
+  set authkey(key: Buffer) {
+    authkey = key;
+  },
   identity: [] as number[],
   daemon: false,
   parent: null as { name: string; pid: number } | null,

@@ -3,12 +3,12 @@
 // Space is reserved at creation (a full /dev/shm fails here with ENOSPC, never later with
 // SIGBUS), and a segment this family created but did not unlink is unlinked by the family's
 // tracker when the family ends, even by SIGKILL. close() unmaps; unlink() removes the name.
-import { randomBytes } from 'node:crypto';
 import { registerKind, SEND } from '../codec/codec.js';
 import { native, nativeUnavailable } from '../core/native.js';
 import { ValueError } from '../errors.js';
 import { describe } from '../util/options.js';
 import { track, untrack } from './tracker.js';
+import { builtin } from '../util/builtins.js';
 
 export interface SharedMemoryOptions {
   /** The segment's name; required unless create is true (then a unique one is made). */
@@ -43,7 +43,7 @@ export class SharedMemory {
     if (create && !(typeof options.size === 'number' && Number.isInteger(options.size) && options.size > 0)) {
       throw new ValueError(`SharedMemory: 'size' must be a positive integer number of bytes when creating, got ${describe(options.size)}`);
     }
-    if (name === null) name = `mpts-${process.pid}-${randomBytes(6).toString('hex')}`;
+    if (name === null) name = `mpts-${process.pid}-${builtin('crypto').randomBytes(6).toString('hex')}`;
     name = name.replace(/^\//, '');
     let map: Mapping;
     try {

@@ -8,7 +8,12 @@ import { createRequire, register } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { setChildBoot, type Core } from '../core/core.js';
+import { core, setChildBoot, type Core } from '../core/core.js';
+import { runChild } from '../process/child.js';
+import { adoptBoot } from '../process/runtime.js';
+// The whole package, loaded while the spare waits (one chunk of the build, shared with the
+// entry a target module imports, so it is the same instance).
+import '../index.js';
 import { loadersOf, recordExit, type Loader, type BootMessage } from './types.js';
 
 /**
@@ -93,13 +98,9 @@ let preloadError: unknown = null;
 try {
   // A worker needs the parent's loaders imported by hand; a process got them from execArgv.
   if (!isMainThread) await loadLoaders(loadersOf(process.execArgv), process.cwd());
-  await import('../index.js');
 } catch (e) {
   preloadError = e;
 }
-const { runChild } = await import('../process/child.js');
-const { adoptBoot } = await import('../process/runtime.js');
-const { core } = await import('../core/core.js');
 
 const boot = await receive();
 setChildBoot(boot);

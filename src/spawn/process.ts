@@ -1,17 +1,18 @@
 // The `process` start method: each child is a new Node process (child_process.fork). Node has
 // no fork(), so a child costs a whole Node boot (~80 ms); like Python's forkserver we keep one
 // warm spare booted and waiting for its boot message, so start() pays almost nothing.
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { native, nativeUnavailable } from '../core/native.js';
 import { core } from '../core/core.js';
+import { builtin } from '../util/builtins.js';
 import { bootstrapFile, childExecArgv, ST_CODE, ST_STATE, STATE_EXITED, type BootMessage, type ChildHandle } from './types.js';
 
 let spare: ChildProcess | null = null;
 const live = new Set<{ child: ChildProcess; daemon: boolean; pidfd: number }>();
 
 function forkChild(): ChildProcess {
-  const child = fork(bootstrapFile, [], {
+  const child = builtin('child_process').fork(bootstrapFile, [], {
     execArgv: childExecArgv(),
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -9,11 +9,12 @@
 //      .ts file under tsx is read as the JS it compiled to);
 //   3. not exported: sent by source if it uses nothing from outside, else a clear error now.
 import { readFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import type { Session } from 'node:inspector';
+import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { functionAt, freeNames, parseModule, type ModuleFacts } from './analyze.js';
-import { selfFile } from '../util/here.js';
+import { packageRoot } from '../util/here.js';
+import { builtin } from '../util/builtins.js';
 
 export type TargetSpec =
   | { kind: 'export'; module: string; name: string }
@@ -35,7 +36,8 @@ export class TargetError extends TypeError {
 }
 
 const cache = new WeakMap<object, TargetSpec>();
-const packageDir = dirname(dirname(selfFile));
+// Frames inside the package's build (either bundle) are ours, not the caller's.
+const packageDir = join(packageRoot, 'dist');
 
 export function isTargetRef(v: unknown): v is TargetRef {
   return typeof v === 'object' && v !== null && 'module' in v && 'name' in v && typeof (v as TargetRef).name === 'string';
@@ -170,7 +172,7 @@ function post<T>(method: string, params: object = {}): T {
 function locate(fn: AnyFunction): { url: string; facts: ModuleFacts; offset: number } | null {
   try {
     if (!session) {
-      session = new Session();
+      session = new (builtin('inspector').Session)();
       session.connect();
       session.on('Debugger.scriptParsed', (m) => scriptUrls.set(m.params.scriptId, m.params.url));
     }
