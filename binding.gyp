@@ -2,8 +2,9 @@
   "targets": [
     {
       "target_name": "mpts",
-      "sources": ["native/mpts.c"],
+      "sources": ["native/mpts.c", "native/buffer.cc"],
       "cflags": ["-O2", "-Wall", "-Wno-unused-parameter"],
+      "cflags_cc": ["-O2", "-Wall", "-std=gnu++17"],
       "defines": ["NAPI_VERSION=8"]
     }
   ]

@@ -115,12 +115,11 @@ static int64_t deadline_of(napi_env env, napi_value ms) {
 
 // ---------------------------------------------------------------- segments
 
-static void no_free(napi_env env, void* data, void* hint) { (void)env; (void)data; (void)hint; }
+// Mappings are unmapped by unmap() or at exit, never by the GC; see buffer.cc.
+napi_value mpts_unaccounted_buffer(napi_env env, void* addr, size_t size);
 
 static napi_value external_buffer(napi_env env, void* addr, size_t size) {
-  napi_value ab;
-  CHECK(napi_create_external_arraybuffer(env, addr, size, no_free, NULL, &ab));
-  return ab;
+  return mpts_unaccounted_buffer(env, addr, size);
 }
 
 // Reserve the pages now so that a full tmpfs is a clean error here and never a SIGBUS later.

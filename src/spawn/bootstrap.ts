@@ -14,7 +14,7 @@ import { adoptBoot } from '../process/runtime.js';
 // The whole package, loaded while the spare waits (one chunk of the build, shared with the
 // entry a target module imports, so it is the same instance).
 import '../index.js';
-import { loadersOf, recordExit, type Loader, type BootMessage } from './types.js';
+import { loadersOf, recordExit, SPARE_READY, type Loader, type BootMessage } from './types.js';
 
 /**
  * A worker's stdout/stderr normally travel through the parent thread's event loop, so a
@@ -101,6 +101,10 @@ try {
 } catch (e) {
   preloadError = e;
 }
+// The parent learns that this spare is warm (a start() that finds it still booting knows that
+// starts come back to back, and boots the next spare at once).
+if (isMainThread) process.send?.(SPARE_READY);
+else parentPort!.postMessage(SPARE_READY);
 
 const boot = await receive();
 setChildBoot(boot);

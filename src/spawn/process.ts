@@ -6,9 +6,11 @@ import { constants } from 'node:os';
 import { native, nativeUnavailable } from '../core/native.js';
 import { core } from '../core/core.js';
 import { builtin } from '../util/builtins.js';
-import { bootstrapFile, childExecArgv, ST_CODE, ST_STATE, STATE_EXITED, type BootMessage, type ChildHandle } from './types.js';
+import { bootstrapFile, childExecArgv, SPARE_READY, ST_CODE, ST_STATE, STATE_EXITED, type BootMessage, type ChildHandle } from './types.js';
 
 let spare: ChildProcess | null = null;
+/** Spares that have said they are booted. */
+const ready = new WeakSet<ChildProcess>();
 const live = new Set<{ child: ChildProcess; daemon: boolean; pidfd: number }>();
 
 function forkChild(): ChildProcess {
@@ -18,6 +20,9 @@ function forkChild(): ChildProcess {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   child.on('error', () => {});
+  child.on('message', (m) => {
+    if (m === SPARE_READY) ready.add(child);
+  });
   child.unref();
   (child.channel as { unref?: () => void } | undefined)?.unref?.();
   return child;
@@ -35,16 +40,18 @@ export function warmSpare(): void {
 
 export function startProcess(boot: BootMessage, daemon: boolean): ChildHandle {
   if (!native) throw new Error(`the 'process' start method is unavailable: ${nativeUnavailable}`);
-  const child = usable(spare) ? spare : forkChild();
+  const taken = usable(spare) ? spare : null;
   spare = null;
+  const child = taken ?? forkChild();
   boot.env = process.env;
   child.send({ mpts: boot });
   if (!daemon) child.ref();
   const pid = child.pid!;
   const entry = { child, daemon, pidfd: native.pidOpen(pid) };
   live.add(entry);
-  // The next spare boots when this child ends (see thread.ts).
-  child.once('exit', () => setImmediate(warmSpare));
+  // The next spare boots when this child ends, or now if starts come back to back (thread.ts).
+  if (!taken || !ready.has(taken)) warmSpare();
+  child.once('exit', warmSpare);
   let exitcode: number | null = null;
   let signalSent: number | null = null;
   const codeOf = (code: number | null, signal: NodeJS.Signals | null) =>

@@ -4,13 +4,17 @@ import { Worker } from 'node:worker_threads';
 import { core } from '../core/core.js';
 import { native } from '../core/native.js';
 import { threadPid } from '../process/runtime.js';
-import { bootstrapFile, childExecArgv, recordExit, ST_CODE, ST_PID, ST_STATE, STATE_BOOTING, STATE_EXITED, type BootMessage, type ChildHandle } from './types.js';
+import { bootstrapFile, childExecArgv, recordExit, SPARE_READY, ST_CODE, ST_PID, ST_STATE, STATE_BOOTING, STATE_EXITED, type BootMessage, type ChildHandle } from './types.js';
 import { deadlineOf, remaining } from '../util/options.js';
 
 // One warm spare worker, booted (Node, loaders, this package) and waiting for its boot message,
 // so that start() does not pay for a worker's boot. Idle, it keeps nobody alive.
-let spare: Worker | null = null;
-let spareAlive = false;
+interface Spare {
+  worker: Worker;
+  alive: boolean;
+  ready: boolean;
+}
+let spare: Spare | null = null;
 
 /**
  * A worker rejects V8's process-wide flags in execArgv (ERR_WORKER_INVALID_EXEC_ARGV); the heap
@@ -28,39 +32,55 @@ export function workerOptions(execArgv: string[]): { execArgv: string[]; resourc
       else resourceLimits.stackSizeMb = Math.max(1, Math.round(n / 1024));
       continue;
     }
-    if (/^--(v8-options|expose-gc|expose_gc|jitless|max-heap-size|max_heap_size)(=|$)/.test(a)) continue;
+    if (refused.has(a.split('=')[0])) continue;
     keep.push(a);
   }
   return { execArgv: keep, resourceLimits };
 }
 
+// The other process-wide flags (--trace-gc, --expose-gc, --jitless, ...) are V8's, already in
+// force for every thread; Node names those a worker refuses, and they are left out from then on.
+const refused = new Set<string>();
+
 function newWorker(): Worker {
-  const w = new Worker(bootstrapFile, { workerData: {}, ...workerOptions(childExecArgv()) });
-  w.unref();
-  return w;
+  for (;;) {
+    try {
+      const w = new Worker(bootstrapFile, { workerData: {}, ...workerOptions(childExecArgv()) });
+      w.unref();
+      return w;
+    } catch (e) {
+      const flags = (e as NodeJS.ErrnoException).code === 'ERR_WORKER_INVALID_EXEC_ARGV' ? /flags: (.*)$/.exec((e as Error).message)?.[1].split(', ') : null;
+      if (!flags?.length || flags.every((f) => refused.has(f.split('=')[0]))) throw e;
+      for (const f of flags) refused.add(f.split('=')[0]);
+    }
+  }
 }
 
 export function warmThreadSpare(): void {
-  if (spare && spareAlive) return;
-  const w = newWorker();
-  spare = w;
-  spareAlive = true;
-  w.once('exit', () => {
-    if (spare === w) spareAlive = false;
+  if (spare?.alive) return;
+  const s: Spare = { worker: newWorker(), alive: true, ready: false };
+  spare = s;
+  s.worker.once('exit', () => (s.alive = false));
+  s.worker.on('message', (m) => {
+    if (m === SPARE_READY) s.ready = true;
   });
-  w.on('error', () => {});
+  s.worker.unref(); // a 'message' listener refs the worker's port again
+  s.worker.on('error', () => {});
 }
 
 export function startThread(boot: BootMessage, daemon: boolean): ChildHandle {
-  const worker = spare && spareAlive ? spare : newWorker();
+  const taken = spare?.alive ? spare : null;
   spare = null;
+  const worker = taken ? taken.worker : newWorker();
   // The spare copied process.env when it was made; the child sees the environment of start().
   boot.env = process.env;
   worker.postMessage({ mpts: boot });
   if (!daemon) worker.ref();
-  // The next spare boots when this child ends, not now: booting it beside a running child
-  // only slows both on a small machine, and back-to-back starts gain nothing from it.
-  worker.once('exit', () => setImmediate(warmThreadSpare));
+  // The next spare boots when this child ends: booting it beside a running child only slows
+  // both on a small machine. But a start() that finds the spare still booting means starts
+  // come back to back, and then the next one boots now, beside this one.
+  if (!taken?.ready) warmThreadSpare();
+  worker.once('exit', warmThreadSpare);
   const c = core();
   const base = boot.status >> 2;
   let forced: number | null = null;

@@ -21,6 +21,9 @@ export interface BootMessage {
   env?: Record<string, string | undefined>;
 }
 
+/** What a spare sends its parent once booted, loaders and package loaded. */
+export const SPARE_READY = 'mpts:spare-ready';
+
 /** Word offsets inside a child's status block (4 words). */
 export const ST_STATE = 0, ST_CODE = 1, ST_PID = 2;
 export const STATE_BOOTING = 0, STATE_RUNNING = 1, STATE_EXITED = 2;
