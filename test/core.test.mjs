@@ -29,6 +29,24 @@ describe('the shared-memory core', () => {
     assert.equal(mp.currentProcess().authkey.length, 32);
   });
 
+  it('shared memory is not counted as this heap\'s memory (V8 would collect garbage for it)', async () => {
+    // The arena (256 MiB) and a 64 MiB segment: counted, each would set off a full GC at once.
+    const script = `
+      import * as mp from 'multiprocessing-ts';
+      import v8 from 'node:v8';
+      const before = v8.getHeapStatistics().external_memory;
+      mp.Lock();
+      const shm = mp.SharedMemory({ create: true, size: 64 << 20 });
+      const grew = v8.getHeapStatistics().external_memory - before;
+      shm.close(); shm.unlink();
+      console.log(JSON.stringify({ grew, arena: mp.RawArray('b', 4).length }));`;
+    const r = await runNode(['--input-type=module', '-e', script]);
+    assert.equal(r.code, 0, r.stderr);
+    const { grew, arena } = JSON.parse(r.stdout);
+    assert.equal(arena, 4);
+    assert.ok(grew < 8 << 20, `external memory grew by ${grew} bytes`);
+  });
+
   it('setStartMethod a second time throws unless forced', async () => {
     const r = await runNode(['--input-type=module', '-e', `
       import * as mp from 'multiprocessing-ts';

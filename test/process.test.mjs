@@ -177,6 +177,26 @@ for (const method of methods) {
       assert.doesNotMatch(r.stdout, /daemon finished late/);
     });
 
+    it("V8 flags given to the parent (which a worker refuses) do not stop children", async () => {
+      const r = await runNode(['--stack-trace-limit=50', '--max-lazy', fixture('output.mjs'), method]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /out from child/);
+    });
+
+    it('back-to-back starts (spares still booting) each run their target once, with the right code', async () => {
+      const counter = ctx.Value('i', 0);
+      const codes = [];
+      for (let i = 0; i < 6; i++) {
+        const p = make({ target: i % 2 ? t.exitWith : t.increment, args: i % 2 ? [i] : [counter] });
+        p.start();
+        await p.join();
+        codes.push(p.exitcode);
+        assert.equal(p.isAlive(), false);
+      }
+      assert.deepEqual(codes, [0, 1, 0, 3, 0, 5]);
+      assert.equal(counter.value, 3);
+    });
+
     it('a .ts target runs when the parent runs under tsx', async () => {
       const r = await runNode(['--import', 'tsx', fixture('ts-target.ts'), method]);
       assert.equal(r.code, 0, r.stderr);

@@ -6,7 +6,7 @@ import { constants } from 'node:os';
 import { native, nativeUnavailable } from '../core/native.js';
 import { core } from '../core/core.js';
 import { builtin } from '../util/builtins.js';
-import { bootstrapFile, childExecArgv, SPARE_READY, ST_CODE, ST_STATE, STATE_EXITED, type BootMessage, type ChildHandle } from './types.js';
+import { bootstrapFile, childExecArgv, recordExit, SPARE_READY, ST_CODE, ST_STATE, STATE_EXITED, whenRecorded, type BootMessage, type ChildHandle } from './types.js';
 
 let spare: ChildProcess | null = null;
 /** Spares that have said they are booted. */
@@ -56,18 +56,26 @@ export function startProcess(boot: BootMessage, daemon: boolean): ChildHandle {
   let signalSent: number | null = null;
   const codeOf = (code: number | null, signal: NodeJS.Signals | null) =>
     code ?? -(constants.signals[signal as keyof typeof constants.signals] ?? 1);
+  const c = core();
   const exited = new Promise<number>((resolve) => {
     child.once('exit', (code, signal) => {
       live.delete(entry);
       native!.pidClose(entry.pidfd);
       exitcode ??= codeOf(code, signal);
+      if (Atomics.load(c.i32, (boot.status >> 2) + ST_STATE) !== STATE_EXITED) recordExit(c, boot.status, exitcode);
+      resolve(exitcode);
+    });
+    // Done when the child has recorded its exit (see whenRecorded); one we signal waits for the OS.
+    void whenRecorded(c, boot.status).then((code) => {
+      if (signalSent !== null) return;
+      exitcode ??= code;
       resolve(exitcode);
     });
   });
   // libuv reaped the child and the kernel (< 6.15) kept no status for us: the child's own
   // record of its exit code, or the signal we sent it.
   const reapedCode = () => {
-    const base = boot.status >> 2, i32 = core().i32;
+    const base = boot.status >> 2, i32 = c.i32;
     if (Atomics.load(i32, base + ST_STATE) === STATE_EXITED) return Atomics.load(i32, base + ST_CODE);
     return signalSent !== null ? -signalSent : -1;
   };

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { core } from '../core/core.js';
 import { native } from '../core/native.js';
 import { threadPid } from '../process/runtime.js';
-import { bootstrapFile, childExecArgv, recordExit, SPARE_READY, ST_CODE, ST_PID, ST_STATE, STATE_BOOTING, STATE_EXITED, type BootMessage, type ChildHandle } from './types.js';
+import { bootstrapFile, childExecArgv, recordExit, SPARE_READY, ST_CODE, ST_PID, ST_STATE, STATE_BOOTING, STATE_EXITED, whenRecorded, type BootMessage, type ChildHandle } from './types.js';
 import { deadlineOf, remaining } from '../util/options.js';
 
 // One warm spare worker, booted (Node, loaders, this package) and waiting for its boot message,
@@ -100,6 +100,12 @@ export function startThread(boot: BootMessage, daemon: boolean): ChildHandle {
     worker.once('exit', (code) => {
       if (exitcode === null) record(forced ?? code);
       resolve(exitcode!);
+    });
+    // Done when the child has recorded its exit; one we end waits for its thread to stop.
+    void whenRecorded(c, boot.status).then((code) => {
+      if (forced !== null) return;
+      exitcode ??= code;
+      resolve(exitcode);
     });
   });
   const end = (signal: number) => {

@@ -37,6 +37,22 @@ export function recordExit(c: Core, status: number, code: number): void {
   c.wake(base + ST_STATE, 0x7fffffff);
 }
 
+/**
+ * Settles with the exit code a child records in its last 'exit' listener. Its thread or
+ * process then still takes milliseconds to be torn down and reported by the OS (~5 ms for a
+ * Node process): join() does not wait for that, as joinSync() under `thread` never did. A
+ * child that is killed records nothing; the parent records its end when the OS reports it,
+ * which settles this too. Weak: the caller keeps the event loop alive while it waits.
+ */
+export async function whenRecorded(c: Core, status: number): Promise<number> {
+  const base = status >> 2;
+  for (;;) {
+    const state = Atomics.load(c.i32, base + ST_STATE);
+    if (state === STATE_EXITED) return Atomics.load(c.i32, base + ST_CODE);
+    await c.waitAsync(base + ST_STATE, state, -1, true);
+  }
+}
+
 export interface ChildHandle {
   /** Settles with the exit code when the child has ended. */
   readonly exited: Promise<number>;
