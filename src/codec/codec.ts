@@ -289,6 +289,19 @@ function reviveError(rec: Record<string, unknown>, seen: Map<object, unknown>): 
   return err;
 }
 
+/**
+ * encode() as pieces to be written one after another: a Float64Array is not copied into a
+ * buffer of its own first (a pool's chunks are written straight into the pipe).
+ */
+export function encodeParts(value: unknown, path = 'value'): Uint8Array[] {
+  if (value instanceof Float64Array) {
+    const head = Buffer.alloc(8);
+    head[0] = F64;
+    return [head, new Uint8Array(value.buffer, value.byteOffset, value.byteLength)];
+  }
+  return [encode(value, path)];
+}
+
 /** Encodes one value. `path` names it in errors ('args', 'item', 'result'...). */
 export function encode(value: unknown, path = 'value'): Buffer {
   if (typeof value === 'number') {

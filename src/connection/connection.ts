@@ -10,7 +10,7 @@ import { core } from '../core/core.js';
 import { WAITABLE, type WaitTarget } from '../process/waitable.js';
 import { runAsync, runSync } from '../sync/primitive.js';
 import { deadlineOf, describe, timeoutMs } from '../util/options.js';
-import { decodeIncoming, outgoing, rawBytes, Ring, type Incoming } from './ring.js';
+import { decodeIncoming, outgoing, rawBytes, Ring, type Incoming, type Outgoing } from './ring.js';
 
 /** Bytes of each direction's ring (a message larger than half of it streams through). */
 export const PIPE_CAPACITY = 1 << 18;
@@ -89,6 +89,24 @@ export class Connection {
       return Promise.reject(e);
     }
   }
+  /**
+   * @internal A message that writes itself into the pipe (no buffer of its own in between):
+   * trySendMessage only if it goes in whole now, sendMessage waiting for room.
+   */
+  trySendMessage(m: Outgoing): boolean {
+    const ring = this.writer('sendBytes');
+    return !ring.streams(m.length) && runSync(core(), ring.writeSteps(m, deadlineOf(0)));
+  }
+  sendMessage(m: Outgoing): Promise<void> {
+    try {
+      return runAsync(core(), this.writer('sendBytes').writeSteps(m, -1)).then(() => undefined);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  sendMessageSync(m: Outgoing): void {
+    runSync(core(), this.writer('sendBytesSync').writeSteps(m, -1));
+  }
   sendBytesSync(buf: Uint8Array, offset?: number, size?: number): void {
     runSync(core(), this.writer('sendBytesSync').writeSteps(rawBytes(slice(buf, offset, size, 'sendBytesSync')), -1));
   }
@@ -104,10 +122,13 @@ export class Connection {
       return Promise.reject(e);
     }
   }
-  /** @internal The next message if one is there now, else `none`; EOFError once drained and closed. */
-  tryRecv<U>(none: U): unknown {
+  /**
+   * @internal The next message if one is there now, else `none`; EOFError once drained and
+   * closed. `take` reads it in place (the view is only valid during the call).
+   */
+  tryRecv<T, U>(none: U, take: (m: Incoming) => T = decodeIncoming as (m: Incoming) => T): T | U {
     const ring = this.reader('recv');
-    const v = ring.tryRead(decodeIncoming, none);
+    const v = ring.tryRead(take, none);
     if (v === none && ring.eof() && ring.empty()) throw new EOFError();
     return v;
   }

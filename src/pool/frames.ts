@@ -4,7 +4,9 @@
 //   task:   [u32 id][u8 mode | SINGLE][u32 fn][u32 spec bytes][spec JSON][u32 payload bytes][payload]
 //   result: [u32 id][u8 OK | FAILED, | SINGLE][payload]
 // A worker gets a batch of task frames in one message; it answers each task on its own.
-import { decode, encode } from '../codec/codec.js';
+// Both are written straight into the pipe from their pieces, and a result is read in place.
+import { decode, encodeParts } from '../codec/codec.js';
+import { TAG_BYTES, type Incoming, type Outgoing } from '../connection/ring.js';
 import type { TargetSpec } from '../targets/describe.js';
 
 /** The payload is the only element of the args / chunk / result list. */
@@ -19,24 +21,45 @@ export interface TaskFrame {
   args: unknown[];
 }
 
-export function encodeTasks(tasks: TaskFrame[]): Buffer {
-  const parts: Buffer[] = [];
+/** A message of pieces, written one after another (TAG_BYTES: the reader gets the bytes). */
+function pieces(parts: Uint8Array[]): Outgoing {
+  let length = 0;
+  for (const p of parts) length += p.byteLength;
+  return {
+    tag: TAG_BYTES,
+    length,
+    writeTo(target, at) {
+      for (const p of parts) {
+        target.set(p, at);
+        at += p.byteLength;
+      }
+    },
+    bytes: () => Buffer.concat(parts),
+  };
+}
+
+export function taskMessage(tasks: TaskFrame[]): Outgoing {
+  const parts: Uint8Array[] = [];
   for (const t of tasks) {
     const single = t.args.length === 1;
-    const payload = encode(single ? t.args[0] : t.args, 'args');
+    const payload = encodeParts(single ? t.args[0] : t.args, 'args');
     const spec = t.spec ? Buffer.from(JSON.stringify(t.spec)) : null;
-    const head = Buffer.allocUnsafe(13);
+    const head = Buffer.allocUnsafe(17);
     head.writeUInt32LE(t.id, 0);
     head[4] = t.mode | (single ? SINGLE : 0);
     head.writeUInt32LE(t.fn, 5);
     head.writeUInt32LE(spec ? spec.length : 0, 9);
-    const len = Buffer.allocUnsafe(4);
-    len.writeUInt32LE(payload.length, 0);
-    parts.push(head);
-    if (spec) parts.push(spec);
-    parts.push(len, payload);
+    let payloadLength = 0;
+    for (const p of payload) payloadLength += p.byteLength;
+    if (spec) {
+      parts.push(head.subarray(0, 13), spec, Buffer.from(new Uint32Array([payloadLength]).buffer));
+    } else {
+      head.writeUInt32LE(payloadLength, 13);
+      parts.push(head);
+    }
+    parts.push(...payload);
   }
-  return Buffer.concat(parts);
+  return pieces(parts);
 }
 
 export function decodeTasks(buf: Buffer): TaskFrame[] {
@@ -59,17 +82,19 @@ export function decodeTasks(buf: Buffer): TaskFrame[] {
   return out;
 }
 
-export function resultFrame(id: number, ok: boolean, value: unknown, single: boolean): Buffer {
-  const body = encode(value, 'result');
-  const out = Buffer.allocUnsafe(5 + body.length);
-  out.writeUInt32LE(id, 0);
-  out[4] = (ok ? OK : 0) | (single ? SINGLE : 0);
-  body.copy(out, 5);
-  return out;
+export function resultMessage(id: number, ok: boolean, value: unknown, single: boolean): Outgoing {
+  const body = encodeParts(value, 'result');
+  const head = Buffer.allocUnsafe(5);
+  head.writeUInt32LE(id, 0);
+  head[4] = (ok ? OK : 0) | (single ? SINGLE : 0);
+  return pieces([head, ...body]);
 }
 
-export function readResultFrame(frame: Buffer): [number, boolean, unknown] {
+/** A result frame: as bytes, or read in place from the pipe. */
+export function readResultFrame(frame: Uint8Array): [number, boolean, unknown] {
   const flags = frame[4];
   const value = decode(frame.subarray(5));
-  return [frame.readUInt32LE(0), (flags & OK) === OK, flags & SINGLE ? [value] : value];
+  const id = frame[0] | (frame[1] << 8) | (frame[2] << 16) | (frame[3] << 24);
+  return [id >>> 0, (flags & OK) === OK, flags & SINGLE ? [value] : value];
 }
+export const readResultMessage = (m: Incoming): [number, boolean, unknown] => readResultFrame(m.payload);

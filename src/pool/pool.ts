@@ -21,7 +21,8 @@ import { Fifo } from '../queues/fifo.js';
 import { AsyncResult, type ResultCallbacks } from './async-result.js';
 import { IMapIterator } from './imap.js';
 import { APPLY, MAP, packNumbers, STARMAP, ST_READY, ST_RUNNING } from './worker.js';
-import { encodeTasks, readResultFrame } from './frames.js';
+import { readResultFrame, readResultMessage, taskMessage } from './frames.js';
+import type { Outgoing } from '../connection/ring.js';
 import { signalNames } from '../util/signals.js';
 
 export interface PoolOptions {
@@ -66,6 +67,15 @@ function approxSize(args: unknown): number {
   if (ArrayBuffer.isView(args)) return args.byteLength;
   return Array.isArray(args) ? 16 * args.length : 16;
 }
+// A chunk's results into place: one loop per source kind, so that each stays monomorphic
+// (one loop over both kinds took twice as long).
+function copyNumbers(out: unknown[], at: number, values: Float64Array): void {
+  for (let k = 0, n = values.length; k < n; k++) out[at + k] = values[k];
+}
+function copyValues(out: unknown[], at: number, values: unknown[]): void {
+  for (let k = 0, n = values.length; k < n; k++) out[at + k] = values[k];
+}
+
 /** Workers that die before their initializer finishes, in a row, before the pool gives up. */
 const STARTUP_FAILURES = 3;
 let workerCounter = 0;
@@ -130,7 +140,9 @@ interface Slot {
   wakeReceiver: (() => void) | null;
   /** the function ids this worker has been sent the spec of */
   keys: Set<number>;
+  /** Sends that wait for room in the worker's pipe, in order; later ones queue behind them. */
   chain: Promise<void>;
+  waiting: number;
   alive: boolean;
 }
 
@@ -186,7 +198,7 @@ export class Pool extends EventEmitter {
     // The worker holds its own copies now; ours of its ends would keep EOF from coming.
     taskRead.close();
     resultWrite.close();
-    const slot: Slot = { proc, send: taskWrite, recv: resultRead, status, inflight: [], sent: 0, lastResultAt: 0, wakeReceiver: null, retired: false, keys: new Set(), chain: Promise.resolve(), alive: true };
+    const slot: Slot = { proc, send: taskWrite, recv: resultRead, status, inflight: [], sent: 0, lastResultAt: 0, wakeReceiver: null, retired: false, keys: new Set(), chain: Promise.resolve(), waiting: 0, alive: true };
     this.#slots.add(slot);
     void this.receive(slot);
     void proc.whenExited().then(() => {
@@ -205,8 +217,8 @@ export class Pool extends EventEmitter {
     for (;;) {
       let frame: unknown;
       try {
-        while ((frame = slot.recv.tryRecv(NONE)) !== NONE) {
-          this.onResult(slot, readResultFrame(frame as Buffer));
+        while ((frame = slot.recv.tryRecv(NONE, readResultMessage)) !== NONE) {
+          this.onResult(slot, frame as [number, boolean, unknown]);
           lastSeen = performance.now();
         }
         // A large result streams through the pipe: read it whole.
@@ -245,8 +257,11 @@ export class Pool extends EventEmitter {
       this.#window = Math.max(WINDOW_MIN, Math.min(WINDOW_MAX, Math.ceil(WINDOW_WORK_MS / Math.max(this.#msPerTask, 1e-3))));
     }
     slot.lastResultAt = now;
+    // The next task goes out before this result is taken apart (a map copies it into place);
+    // a failure first cancels what is queued for its call.
+    if (ok) this.dispatch();
     this.settleTask(task, ok, value);
-    this.dispatch();
+    if (!ok) this.dispatch();
   }
 
   private onWorkerEnd(slot: Slot): void {
@@ -356,9 +371,9 @@ export class Pool extends EventEmitter {
       for (const g of groups) this.send(slot, g);
       return;
     }
-    let msg: Buffer;
+    let msg: Outgoing;
     try {
-      msg = encodeTasks(
+      msg = taskMessage(
         tasks.map((task) => {
           const first = !slot.keys.has(task.fn);
           slot.keys.add(task.fn);
@@ -375,16 +390,25 @@ export class Pool extends EventEmitter {
       }
       return;
     }
-    slot.chain = slot.chain.then(() => slot.send.sendBytes(msg)).catch((e) => {
-      // The worker is gone (its pipe closed).
-      if (!slot.alive) return;
-      for (const task of tasks) {
-        if (task.settled) continue;
-        const i = slot.inflight.indexOf(task);
-        if (i >= 0) slot.inflight.splice(i, 1);
-        this.settleTask(task, false, e);
-      }
-    });
+    // Written now when it fits (the worker may be watching for it this very moment); else
+    // behind the sends already waiting for room.
+    if (slot.waiting === 0 && slot.send.trySendMessage(msg)) return;
+    // Copied now: the arguments may change before there is room.
+    const copy = msg.bytes();
+    slot.waiting++;
+    slot.chain = slot.chain
+      .then(() => slot.send.sendBytes(copy))
+      .catch((e) => {
+        // The worker is gone (its pipe closed).
+        if (!slot.alive) return;
+        for (const task of tasks) {
+          if (task.settled) continue;
+          const i = slot.inflight.indexOf(task);
+          if (i >= 0) slot.inflight.splice(i, 1);
+          this.settleTask(task, false, e);
+        }
+      })
+      .finally(() => slot.waiting--);
   }
 
   /** Tells an idle worker of a closed pool to finish. */
@@ -504,8 +528,8 @@ export class Pool extends EventEmitter {
     const out = new Array<unknown>(items.length);
     const result = new AsyncResult<T[]>(options);
     this.submit(what, fn, mode, payloads, starts, options, (task, values) => {
-      const vs = values as unknown[];
-      for (let k = 0; k < vs.length; k++) out[task.at + k] = vs[k];
+      if (values instanceof Float64Array) copyNumbers(out, task.at, values);
+      else copyValues(out, task.at, values as unknown[]);
     }, (ok, e) => result.settle(ok, ok ? out : e));
     return result;
   }
