@@ -44,6 +44,25 @@ for (const method of methods) {
       assert.ok(mp.getContext(method).Pool(1) instanceof mp.Pool);
     });
 
+    it('large numeric chunks (pipe full, wrapping, streamed) arrive whole; arguments are taken at submit', async () => {
+      const pool = make();
+      const xs = Array.from({ length: 300_000 }, (_, i) => i * 0.5);
+      for (const chunksize of [12_500, 40_000, undefined]) {
+        const ys = await pool.map(t.square, xs, { chunksize });
+        assert.equal(ys.length, xs.length);
+        assert.ok(ys.every((y, i) => y === xs[i] * xs[i]), `chunksize ${chunksize}`);
+      }
+      // Far more than the pipe holds is submitted at once: most sends wait for room, and the
+      // caller changes each array right after submitting it.
+      const arrays = Array.from({ length: 40 }, (_, k) => new Float64Array(16_384).fill(k));
+      const pending = arrays.map((a) => {
+        const r = pool.apply(t.total, [a]);
+        a.fill(-1);
+        return r;
+      });
+      assert.deepEqual(await Promise.all(pending), arrays.map((_, k) => k * 16_384));
+    });
+
     it('AsyncResult: get with a timeout, wait, ready, successful (throws before ready), thenable', async () => {
       const pool = make();
       const r = pool.applyAsync(t.sleepMs, [300]);

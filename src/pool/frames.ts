@@ -5,7 +5,7 @@
 //   result: [u32 id][u8 OK | FAILED, | SINGLE][payload]
 // A worker gets a batch of task frames in one message; it answers each task on its own.
 // Both are written straight into the pipe from their pieces, and a result is read in place.
-import { decode, encodeParts } from '../codec/codec.js';
+import { decode, encode, encodeParts } from '../codec/codec.js';
 import { TAG_BYTES, type Incoming, type Outgoing } from '../connection/ring.js';
 import type { TargetSpec } from '../targets/describe.js';
 
@@ -38,11 +38,25 @@ function pieces(parts: Uint8Array[]): Outgoing {
   };
 }
 
-export function taskMessage(tasks: TaskFrame[]): Outgoing {
+/** A task's arguments as encoded pieces: the only one alone (single), else the list. */
+export function encodeArgs(args: unknown[], copy: boolean): Uint8Array[] {
+  const value = args.length === 1 ? args[0] : args;
+  return copy ? [encode(value, 'args')] : encodeParts(value, 'args');
+}
+
+export interface TaskOut {
+  id: number;
+  mode: number;
+  fn: number;
+  spec: TargetSpec | null;
+  single: boolean;
+  payload: Uint8Array[];
+}
+
+export function taskMessage(tasks: TaskOut[]): Outgoing {
   const parts: Uint8Array[] = [];
   for (const t of tasks) {
-    const single = t.args.length === 1;
-    const payload = encodeParts(single ? t.args[0] : t.args, 'args');
+    const { single, payload } = t;
     const spec = t.spec ? Buffer.from(JSON.stringify(t.spec)) : null;
     const head = Buffer.allocUnsafe(17);
     head.writeUInt32LE(t.id, 0);

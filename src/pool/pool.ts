@@ -21,7 +21,7 @@ import { Fifo } from '../queues/fifo.js';
 import { AsyncResult, type ResultCallbacks } from './async-result.js';
 import { IMapIterator } from './imap.js';
 import { APPLY, MAP, packNumbers, STARMAP, ST_READY, ST_RUNNING } from './worker.js';
-import { readResultFrame, readResultMessage, taskMessage } from './frames.js';
+import { encodeArgs, readResultFrame, readResultMessage, taskMessage } from './frames.js';
 import type { Outgoing } from '../connection/ring.js';
 import { signalNames } from '../util/signals.js';
 
@@ -92,6 +92,14 @@ interface Task {
   /** index of its first item in the call's results (chunks) */
   at: number;
   settled: boolean;
+  /**
+   * Its arguments encoded, once: when first sent, or at submit for a task that has to wait (so
+   * that changing an argument after the call changes nothing, as with postMessage), and reused
+   * if it is sent again after its worker died. Views of the pool's own copy (a map's packed
+   * numbers) are not copied again.
+   */
+  payload: Uint8Array[] | null;
+  ownsArgs: boolean;
 }
 
 /** One submitted call (apply: one task; map: one task per chunk). It ends once: on its first
@@ -377,7 +385,7 @@ export class Pool extends EventEmitter {
         tasks.map((task) => {
           const first = !slot.keys.has(task.fn);
           slot.keys.add(task.fn);
-          return { id: task.id, mode: task.mode, fn: task.fn, spec: first ? task.spec : null, args: task.args };
+          return { id: task.id, mode: task.mode, fn: task.fn, spec: first ? task.spec : null, single: task.args.length === 1, payload: this.encodeTask(task) };
         }),
       );
     } catch (e) {
@@ -447,7 +455,11 @@ export class Pool extends EventEmitter {
   }
 
   /** Starts a call of n tasks; the call ends (once) on its first failure or when all are done. */
-  private submit(what: string, fn: AnyFunction | TargetRef, mode: number, payloads: unknown[][], starts: number[], opts: TaskOptions | undefined, onValue: (task: Task, value: unknown) => void, onEnd: (ok: boolean, error?: unknown) => void): void {
+  private encodeTask(task: Task): Uint8Array[] {
+    return (task.payload ??= encodeArgs(task.args, !task.ownsArgs));
+  }
+
+  private submit(what: string, fn: AnyFunction | TargetRef, mode: number, payloads: unknown[][], starts: number[], opts: TaskOptions | undefined, onValue: (task: Task, value: unknown) => void, onEnd: (ok: boolean, error?: unknown) => void, ownsArgs = false): void {
     const { fn: fnId, spec } = this.fnSpec(fn, what);
     const call = new Call(opts?.signal ?? null, payloads.length, onValue, onEnd, (c) => this.cancelCall(c));
     const end = (ok: boolean, error?: unknown) => call.end(ok, error);
@@ -464,12 +476,21 @@ export class Pool extends EventEmitter {
       call.cleanup.push(() => clearTimeout(timer));
     }
     for (let i = 0; i < payloads.length; i++) {
-      const task: Task = { id: this.#nextId++, fn: fnId, spec, args: payloads[i], mode, call, at: starts[i], settled: false };
+      const task: Task = { id: this.#nextId++, fn: fnId, spec, args: payloads[i], mode, call, at: starts[i], settled: false, payload: null, ownsArgs };
       call.tasks.push(task);
       this.#queue.push(task);
     }
     if (payloads.length === 0) end(true);
     this.dispatch();
+    // What could not be sent yet is encoded now: the caller may change its arguments next.
+    for (const task of call.tasks) {
+      if (task.settled || task.payload) continue;
+      try {
+        this.encodeTask(task);
+      } catch (e) {
+        this.settleTask(task, false, e);
+      }
+    }
   }
 
   /** A failed or stopped call: its queued tasks are dropped, and a worker running one is replaced. */
@@ -530,7 +551,7 @@ export class Pool extends EventEmitter {
     this.submit(what, fn, mode, payloads, starts, options, (task, values) => {
       if (values instanceof Float64Array) copyNumbers(out, task.at, values);
       else copyValues(out, task.at, values as unknown[]);
-    }, (ok, e) => result.settle(ok, ok ? out : e));
+    }, (ok, e) => result.settle(ok, ok ? out : e), ArrayBuffer.isView(packed));
     return result;
   }
 
