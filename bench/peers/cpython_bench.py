@@ -4,7 +4,7 @@ usage: python3 cpython_bench.py start <fork|forkserver|spawn> <count>
        python3 cpython_bench.py lock <Lock|RLock|Semaphore> <pairs>
        python3 cpython_bench.py pingpong <Condition|Semaphore> <rounds>
        python3 cpython_bench.py reads <raw|synced> <count>
-       python3 cpython_bench.py poolmap <items> <chunksize: 0 for the default>
+       python3 cpython_bench.py poolmap <items> <chunksize: 0 for the default> [repeat: median of that many maps]
        python3 cpython_bench.py poolapply <count>
        python3 cpython_bench.py transfer <queue|simple|pipe> <count> <bytes: 0 for 256-char strings>
 prints one JSON line: {"us_per_op": ...} or {"per_sec": ...}
@@ -104,13 +104,18 @@ def square(x):
     return x * x
 
 
-def pool_map(n, chunksize):
+def pool_map(n, chunksize, repeat=1):
+    # repeat > 1: the median of that many maps (one short map is at the mercy of the scheduler)
     with mp.get_context("fork").Pool(2) as pool:
         pool.map(square, range(4))
         items = list(range(n))
-        t = time.perf_counter()
-        pool.map(square, items, chunksize=chunksize or None)
-        return n / (time.perf_counter() - t)
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            pool.map(square, items, chunksize=chunksize or None)
+            times.append(time.perf_counter() - t)
+        times.sort()
+        return n / times[len(times) // 2]
 
 
 def pool_apply(n):
@@ -166,7 +171,7 @@ if __name__ == "__main__":
     elif what == "pingpong":
         print(json.dumps({"per_sec": ping_pong(sys.argv[2], int(sys.argv[3]))}))
     elif what == "poolmap":
-        print(json.dumps({"per_sec": pool_map(int(sys.argv[2]), int(sys.argv[3]))}))
+        print(json.dumps({"per_sec": pool_map(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 1)}))
     elif what == "poolapply":
         print(json.dumps({"us_per_op": pool_apply(int(sys.argv[2]))}))
     elif what == "transfer":
