@@ -18,6 +18,8 @@ export interface ModuleFacts {
   exported: Map<string, string>;
   /** source text of each exported function/class → exported name */
   byText: Map<string, string>;
+  /** the modules it imports or re-exports from (specifiers as written) */
+  imports: string[];
   ast: Node;
   source: string;
 }
@@ -35,6 +37,7 @@ export function parseModule(source: string): ModuleFacts | null {
   }
   const exported = new Map<string, string>();
   const byText = new Map<string, string>();
+  const imports: string[] = [];
   const text = (n: Node) => source.slice(n.start, n.end);
   const declare = (decl: Node, exportName?: string) => {
     if (decl.type === 'FunctionDeclaration' || decl.type === 'ClassDeclaration') {
@@ -53,6 +56,8 @@ export function parseModule(source: string): ModuleFacts | null {
     }
   };
   for (const stmt of ast.body as Node[]) {
+    const from = stmt.source as Node | null | undefined;
+    if (from && typeof from.value === 'string') imports.push(from.value);
     if (stmt.type === 'ExportNamedDeclaration') {
       if (stmt.declaration) declare(stmt.declaration as Node);
       if (!stmt.source) {
@@ -81,7 +86,7 @@ export function parseModule(source: string): ModuleFacts | null {
       if (name && /Function|Class/.test((n.init as Node).type)) byText.set(text(n.init as Node), name);
     }
   });
-  return { exported, byText, ast, source };
+  return { exported, byText, imports, ast, source };
 }
 
 // exports.x = f; module.exports.x = f; module.exports = { x, y: f }
