@@ -227,7 +227,7 @@ export class Connection {
         this.close();
         throw Object.assign(new Error(`${what}: a message of ${m.payload.byteLength} bytes is longer than maxlength ${maxlength}; the connection is closed`), { code: 'EMSGSIZE' });
       }
-      return Buffer.from(m.payload);
+      return m.owned ? (m.payload as Buffer) : Buffer.from(m.payload);
     };
   }
 

@@ -62,6 +62,8 @@ export function rawBytes(view: Uint8Array): Outgoing {
 export interface Incoming {
   tag: number;
   payload: Uint8Array;
+  /** The payload is a buffer of its own (a streamed message), not a view into the ring: no copy needed. */
+  owned?: boolean;
 }
 type FastBuffer = Buffer & {
   utf8Write(s: string, at: number, max: number): number;
@@ -71,7 +73,7 @@ type FastBuffer = Buffer & {
 
 export function decodeIncoming(m: Incoming): unknown {
   if (m.tag === TAG_STR || m.tag === TAG_ASCII) return Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength).toString('utf8');
-  if (m.tag === TAG_BYTES) return Buffer.from(m.payload);
+  if (m.tag === TAG_BYTES) return m.owned ? m.payload : Buffer.from(m.payload);
   return decode(m.payload);
 }
 
@@ -184,7 +186,7 @@ export class Ring extends Primitive {
     const total = pad8(bytes.length);
     let done = 0;
     while (done < total) {
-      const free = yield* this.freeSteps();
+      const free = yield* this.freeSteps(Math.min(this.capacity >> 2, total - done));
       const at = head & this.#mask;
       const n = Math.min(free, total - done, this.capacity - at);
       if (done < bytes.length) this.#data.set(bytes.subarray(done, Math.min(done + n, bytes.length)), at);
@@ -194,12 +196,16 @@ export class Ring extends Primitive {
     }
   }
 
-  /** Waits (no deadline: a message once begun is finished) until some room is free; returns it. */
-  private *freeSteps(): Steps<number> {
+  /**
+   * Waits (no deadline: a message once begun is finished) until `want` bytes are free; returns
+   * the room. Waiting for a quarter of the ring, not for any room at all, keeps the two sides
+   * from handing each other slivers of the message.
+   */
+  private *freeSteps(want: number): Steps<number> {
     for (;;) {
       const free = this.capacity - ((this.i32[this.base + HEAD] - Atomics.load(this.i32, this.base + TAIL)) >>> 0);
-      if (free > 0) return free;
-      yield* this.sleepForRoom(this.capacity >> 2, -1);
+      if (free >= want) return free;
+      yield* this.sleepForRoom(want, -1, true);
     }
   }
 
@@ -222,10 +228,11 @@ export class Ring extends Primitive {
   }
 
   /** Sleeps until `want` bytes are free (the holder of WLOCK is the only writer that sleeps here). */
-  private *sleepForRoom(want: number, deadline: number): Steps<void> {
+  /** midStream: this writer is in the middle of a message the reader is draining. */
+  private *sleepForRoom(want: number, deadline: number, midStream = false): Steps<void> {
     const i32 = this.i32, b = this.base;
     const tail = Atomics.load(i32, b + TAIL);
-    if ((yield { index: b + TAIL, expected: tail, deadline, spin: true }) === NOT_EQUAL) return;
+    if ((yield { index: b + TAIL, expected: tail, deadline, spin: true, long: midStream }) === NOT_EQUAL) return;
     const head = i32[b + HEAD];
     // The tail at which `want` bytes are free: the reader wakes us when it gets there.
     Atomics.store(i32, b + WAKE_TAIL, (head + want - this.capacity) | 0);
@@ -319,7 +326,7 @@ export class Ring extends Primitive {
           }
           this.consume(tail + 8);
           const whole = yield* this.drainSteps(length);
-          return take({ tag: tag & ~CHUNKED, payload: whole });
+          return take({ tag: tag & ~CHUNKED, payload: whole, owned: true });
         }
         if (this.eof() && Atomics.load(i32, b + HEAD) === tail) throw new EOFError();
         if (expired(deadline)) return timedOut;
@@ -339,7 +346,7 @@ export class Ring extends Primitive {
       const tail = this.i32[this.base + TAIL];
       const avail = (Atomics.load(this.i32, this.base + HEAD) - tail) >>> 0;
       if (avail === 0) {
-        yield* this.sleepForData(tail, -1);
+        yield* this.sleepForData(tail, -1, true);
         continue;
       }
       const at = tail & this.#mask;
@@ -351,9 +358,10 @@ export class Ring extends Primitive {
     return out;
   }
 
-  private *sleepForData(tail: number, deadline: number): Steps<void> {
+  /** midStream: the writer is sending the rest of a message this reader has begun. */
+  private *sleepForData(tail: number, deadline: number, midStream = false): Steps<void> {
     const i32 = this.i32, b = this.base;
-    if ((yield { index: b + HEAD, expected: tail, deadline, spin: true }) === NOT_EQUAL) return;
+    if ((yield { index: b + HEAD, expected: tail, deadline, spin: true, long: midStream }) === NOT_EQUAL) return;
     Atomics.add(i32, b + READERS_SLEEPING, 1);
     const event = Atomics.load(i32, b + EVENT);
     if (Atomics.load(i32, b + HEAD) === tail && !this.eof()) yield { index: b + EVENT, expected: event, deadline };

@@ -26,13 +26,16 @@ export interface Sleep {
   expected: number;
   deadline: number;
   spin?: boolean;
+  /** Spin 16 times longer: the peer is in the middle of a transfer and answers within ~0.1 ms. */
+  long?: boolean;
 }
 
 /** Spin iterations before sleeping (MPTS_SPIN overrides; 0 disables). */
 const SPIN = Number.isInteger(Number(process.env.MPTS_SPIN)) && process.env.MPTS_SPIN !== '' && process.env.MPTS_SPIN !== undefined ? Number(process.env.MPTS_SPIN) : 4000;
 
-function spinWhile(i32: Int32Array, index: number, expected: number): WaitResult {
-  for (let i = 0; i < SPIN; i++) if (Atomics.load(i32, index) !== expected) return NOT_EQUAL;
+function spinWhile(i32: Int32Array, s: Sleep): WaitResult {
+  const { index, expected } = s;
+  for (let i = 0, n = s.long ? SPIN * 16 : SPIN; i < n; i++) if (Atomics.load(i32, index) !== expected) return NOT_EQUAL;
   return TIMED_OUT;
 }
 /** A step that hands a Promise (a user callback's) to the driver: awaited by runAsync. */
@@ -47,7 +50,7 @@ export function runSync<T>(c: Core, steps: StepsWithSettle<T>): T {
   while (!r.done) {
     const s = r.value;
     if (s instanceof Settle) r = steps.throw(new TypeError(s.syncError));
-    else if (s.spin) r = steps.next(spinWhile(c.i32, s.index, s.expected));
+    else if (s.spin) r = steps.next(spinWhile(c.i32, s));
     else r = steps.next(c.wait(s.index, s.expected, remaining(s.deadline)));
   }
   return r.value;
@@ -66,7 +69,7 @@ export async function runAsync<T>(c: Core, steps: StepsWithSettle<T>, weak = fal
         continue;
       }
       r = steps.next(WOKEN);
-    } else if (s.spin) r = steps.next(spinWhile(c.i32, s.index, s.expected));
+    } else if (s.spin) r = steps.next(spinWhile(c.i32, s));
     else r = steps.next(await c.waitAsync(s.index, s.expected, remaining(s.deadline), weak));
   }
   return r.value;
