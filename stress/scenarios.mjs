@@ -93,7 +93,10 @@ export async function consumer(cond, ring, state, items, sums, slot, useAsync) {
   }
 }
 async function conditionProducerConsumer(ctx, items) {
-  const cond = mp.Condition(), ring = mp.RawArray('d', 4), state = mp.RawArray('i', 2), sums = mp.RawArray('d', 2);
+  // The parent runs a producer and a consumer as two async tasks of one thread. An RLock (a
+  // Condition's default lock) is owned by a thread, so it would let both in at once: a plain
+  // Lock excludes them. (Found when spares booting beside the children changed the timing.)
+  const cond = mp.Condition(mp.Lock()), ring = mp.RawArray('d', 4), state = mp.RawArray('i', 2), sums = mp.RawArray('d', 2);
   const ps = await startAll(ctx, [[producer, [cond, ring, state, items, 0, false]], [consumer, [cond, ring, state, items, sums, 0, true]]]);
   await Promise.all([producer(cond, ring, state, items, items, true), consumer(cond, ring, state, items, sums, 1, true)]);
   await joinAll(ps, 'condition producer/consumer');
