@@ -197,6 +197,15 @@ for (const method of methods) {
       assert.equal(counter.value, 3);
     });
 
+    it("join() settles after the target's own 'exit' listeners have run", async () => {
+      const v = ctx.Value('i', 0, { lock: false });
+      const p = make({ target: t.slowExitListener, args: [v] });
+      p.start();
+      await p.join();
+      assert.equal(p.exitcode, 0);
+      assert.equal(v.value, 1);
+    });
+
     it('a .ts target runs when the parent runs under tsx', async () => {
       const r = await runNode(['--import', 'tsx', fixture('ts-target.ts'), method]);
       assert.equal(r.code, 0, r.stderr);

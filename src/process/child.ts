@@ -31,10 +31,21 @@ export async function runChild(boot: BootMessage): Promise<void> {
   Atomics.store(c.i32, base + ST_PID, runtime.pid);
   Atomics.store(c.i32, base + ST_STATE, STATE_RUNNING);
   c.wake(base + ST_PID, 0x7fffffff);
-  process.on('exit', (code) => {
+  // The exit code is recorded by the last 'exit' listener, so that the parent's join(), which
+  // settles on it, comes after the target's own listeners. One is registered now (for a
+  // target that calls process.exit()); once the target has returned, a later one takes over.
+  let recordedLate = false;
+  const record = (code: number | undefined) => {
     recordExit(c, boot.status, code ?? 0);
     logger.info(`process exiting with exitcode ${code ?? 0}`);
+  };
+  process.on('exit', (code) => {
+    if (!recordedLate) record(code);
   });
+  const recordLast = () => {
+    recordedLate = true;
+    process.on('exit', record);
+  };
   process.on('uncaughtException', fail);
   process.on('unhandledRejection', fail);
   logger.info('child process calling self.run()');
@@ -56,6 +67,7 @@ export async function runChild(boot: BootMessage): Promise<void> {
       await settleLoads();
       await fn(...args);
     }
+    recordLast();
   } catch (e) {
     fail(e);
   }

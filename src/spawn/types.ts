@@ -38,7 +38,7 @@ export function recordExit(c: Core, status: number, code: number): void {
 }
 
 /**
- * Settles with the exit code a child records in its last 'exit' listener. Its thread or
+ * Settles with the exit code a child records in its last 'exit' listener (child.ts). Its thread or
  * process then still takes milliseconds to be torn down and reported by the OS (~5 ms for a
  * Node process): join() does not wait for that, as joinSync() under `thread` never did. A
  * child that is killed records nothing; the parent records its end when the OS reports it,
