@@ -91,18 +91,11 @@ export class Connection {
   }
   /**
    * @internal A message that writes itself into the pipe (no buffer of its own in between):
-   * trySendMessage only if it goes in whole now, sendMessage waiting for room.
+   * trySendMessage only if it goes in whole now, sendMessageSync waiting for room.
    */
   trySendMessage(m: Outgoing): boolean {
     const ring = this.writer('sendBytes');
     return !ring.streams(m.length) && runSync(core(), ring.writeSteps(m, deadlineOf(0)));
-  }
-  sendMessage(m: Outgoing): Promise<void> {
-    try {
-      return runAsync(core(), this.writer('sendBytes').writeSteps(m, -1)).then(() => undefined);
-    } catch (e) {
-      return Promise.reject(e);
-    }
   }
   sendMessageSync(m: Outgoing): void {
     runSync(core(), this.writer('sendBytesSync').writeSteps(m, -1));

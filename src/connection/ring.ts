@@ -227,8 +227,10 @@ export class Ring extends Primitive {
     }
   }
 
-  /** Sleeps until `want` bytes are free (the holder of WLOCK is the only writer that sleeps here). */
-  /** midStream: this writer is in the middle of a message the reader is draining. */
+  /**
+   * Sleeps until `want` bytes are free (the holder of WLOCK is the only writer that sleeps
+   * here). midStream: this writer is in the middle of a message the reader is draining.
+   */
   private *sleepForRoom(want: number, deadline: number, midStream = false): Steps<void> {
     const i32 = this.i32, b = this.base;
     const tail = Atomics.load(i32, b + TAIL);

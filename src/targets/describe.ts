@@ -2,8 +2,8 @@
 // function into something a child can load. The child never shares our heap, so a function
 // travels as the module that exports it plus its export name, or, when it is self-contained,
 // as its source text. The user names nothing: we find the module ourselves.
-//   1. cheap: the calling file and the main script are parsed, and an export whose source text
-//      is exactly fn.toString() is the function;
+//   1. cheap: the calling file and the main script, then the local files they import, are
+//      parsed, and an export whose source text is exactly fn.toString() is the function;
 //   2. otherwise V8 tells where the function was defined ([[FunctionLocation]] through an
 //      in-thread inspector session, synchronous) and we parse the code V8 actually ran (so a
 //      .ts file under tsx is read as the JS it compiled to);
