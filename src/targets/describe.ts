@@ -56,6 +56,8 @@ export function describeTarget(target: AnyFunction | TargetRef, what = 'target')
 /** A named module we can read is parsed now, so that a syntax error fails the call, not the child. */
 function checkRef(spec: TargetSpec & { kind: 'export' }, what: string): TargetSpec {
   if (!spec.module.startsWith('file:') || !/\.(m|c)?js$/.test(spec.module)) return spec;
+  // This package's own modules (a pool's worker) are known to parse.
+  if (fileURLToPath(spec.module).startsWith(packageDir)) return spec;
   let source: string;
   try {
     source = readFileSync(fileURLToPath(spec.module), 'utf8');
