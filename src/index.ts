@@ -52,15 +52,17 @@ export type Event = EventClass;
 export const Barrier = callable(BarrierClass);
 export type Barrier = BarrierClass;
 export type { AcquireOptions } from './sync/acquirable.js';
-export const Value = callable(ValueClass);
+// The four typed factories keep their typecode when called without `new` (a plain Callable
+// would widen it: mp.Value('i', 0).value would be number | bigint | string).
+export const Value = callable(ValueClass) as typeof ValueClass & (<C extends Typecode>(...args: ConstructorParameters<typeof ValueClass<C>>) => ValueClass<C>);
 export type Value<C extends Typecode = Typecode> = ValueClass<C>;
-export const RawValue = callable(RawValueClass);
+export const RawValue = callable(RawValueClass) as typeof RawValueClass & (<C extends Typecode>(...args: ConstructorParameters<typeof RawValueClass<C>>) => RawValueClass<C>);
 export type RawValue<C extends Typecode = Typecode> = RawValueClass<C>;
 // `Array` cannot be declared here without hiding the global one; it is exported under that name.
-const ArrayFactory = callable(SharedArray);
+const ArrayFactory = callable(SharedArray) as typeof SharedArray & (<C extends Typecode>(...args: ConstructorParameters<typeof SharedArray<C>>) => SharedArray<C>);
 type ArrayFactory<C extends Typecode = Typecode> = SharedArray<C>;
 export { ArrayFactory as Array };
-export const RawArray = callable(RawArrayClass);
+export const RawArray = callable(RawArrayClass) as typeof RawArrayClass & (<C extends Typecode>(...args: ConstructorParameters<typeof RawArrayClass<C>>) => RawArrayClass<C>);
 export type RawArray<C extends Typecode = Typecode> = RawArrayClass<C>;
 export const SharedMemory = callable(SharedMemoryClass);
 export type SharedMemory = SharedMemoryClass;
