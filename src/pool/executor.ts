@@ -3,7 +3,7 @@
 import { setMaxListeners } from 'node:events';
 import { CancelledError, ValueError } from '../errors.js';
 import type { StartMethod } from '../process/runtime.js';
-import type { AnyFunction, TargetRef } from '../targets/describe.js';
+import type { AnyFunction, ResultOf, TargetRef, TaskFunction } from '../targets/describe.js';
 import { describe } from '../util/options.js';
 import { Pool } from './pool.js';
 
@@ -28,12 +28,16 @@ export class ProcessPoolExecutor {
   }
 
   /** fn(...args) in a worker. */
+  submit<F extends TaskFunction>(fn: F, ...args: Parameters<F>): Promise<ResultOf<F>>;
+  submit<T = unknown>(fn: AnyFunction | TargetRef, ...args: unknown[]): Promise<T>;
   submit<T = unknown>(fn: AnyFunction | TargetRef, ...args: unknown[]): Promise<T> {
     if (this.#shutdown) return Promise.reject(new ValueError('ProcessPoolExecutor.submit: cannot schedule new futures after shutdown'));
     return this.#pool.apply<T>(fn, args, { signal: this.#cancel.signal });
   }
 
   /** Results of fn over the zipped iterables, in order (an async iterable, as concurrent.futures' map). */
+  map<F extends TaskFunction>(fn: F, ...iterables: Iterable<unknown>[]): AsyncGenerator<ResultOf<F>>;
+  map<T = unknown>(fn: AnyFunction | TargetRef, ...iterables: Iterable<unknown>[]): AsyncGenerator<T>;
   async *map<T = unknown>(fn: AnyFunction | TargetRef, ...iterables: Iterable<unknown>[]): AsyncGenerator<T> {
     const its = iterables.map((it) => it[Symbol.iterator]());
     const futures: Promise<T>[] = [];

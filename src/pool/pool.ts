@@ -14,7 +14,7 @@ import { Process } from '../process/process.js';
 import { checkStartMethod, getStartMethod } from '../process/context.js';
 import type { StartMethod } from '../process/runtime.js';
 import { RawArray } from '../shared/array.js';
-import { describeTarget, type AnyFunction, type TargetRef, type TargetSpec } from '../targets/describe.js';
+import { describeTarget, type AnyFunction, type ResultOf, type TargetRef, type TargetSpec, type TaskFunction } from '../targets/describe.js';
 import { esmDir } from '../util/here.js';
 import { checkPositiveInt, describe } from '../util/options.js';
 import { Fifo } from '../queues/fifo.js';
@@ -516,6 +516,10 @@ export class Pool extends EventEmitter {
 
   // ------------------------------------------------------------------ Python's API
 
+  // Each call is typed from the function it is given (its parameters, its awaited result);
+  // a { module, name } reference, or arguments that do not fit, take the untyped form.
+  applyAsync<F extends TaskFunction>(fn: F, args?: Parameters<F>, options?: ResultCallbacks<ResultOf<F>> & TaskOptions): AsyncResult<ResultOf<F>>;
+  applyAsync<T = unknown>(fn: AnyFunction | TargetRef, args?: unknown[], options?: ResultCallbacks<T> & TaskOptions): AsyncResult<T>;
   applyAsync<T = unknown>(fn: AnyFunction | TargetRef, args: unknown[] = [], options: ResultCallbacks<T> & TaskOptions = {}): AsyncResult<T> {
     this.check('Pool.applyAsync');
     if (!Array.isArray(args)) throw new TypeError(`Pool.applyAsync: args must be an array, got ${describe(args)}`);
@@ -525,6 +529,8 @@ export class Pool extends EventEmitter {
     return result;
   }
   /** fn(...args) in a worker. */
+  apply<F extends TaskFunction>(fn: F, args?: Parameters<F>, options?: TaskOptions): Promise<ResultOf<F>>;
+  apply<T = unknown>(fn: AnyFunction | TargetRef, args?: unknown[], options?: TaskOptions): Promise<T>;
   apply<T = unknown>(fn: AnyFunction | TargetRef, args: unknown[] = [], options?: TaskOptions): Promise<T> {
     try {
       return this.applyAsync<T>(fn, args, options ?? {}).get();
@@ -561,10 +567,14 @@ export class Pool extends EventEmitter {
     return Math.max(1, per + (extra ? 1 : 0));
   }
 
+  mapAsync<F extends (item: never) => unknown>(fn: F, iterable: Iterable<Parameters<F>[0]>, options?: { chunksize?: number | null } & ResultCallbacks<ResultOf<F>[]> & TaskOptions): AsyncResult<ResultOf<F>[]>;
+  mapAsync<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown>, options?: { chunksize?: number | null } & ResultCallbacks<T[]> & TaskOptions): AsyncResult<T[]>;
   mapAsync<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown>, options: { chunksize?: number | null } & ResultCallbacks<T[]> & TaskOptions = {}): AsyncResult<T[]> {
     return this.listAsync('Pool.mapAsync', fn, iterable, MAP, options);
   }
   /** [fn(x) for x in iterable], in order; fails with the first error. */
+  map<F extends (item: never) => unknown>(fn: F, iterable: Iterable<Parameters<F>[0]>, options?: { chunksize?: number | null } & TaskOptions): Promise<ResultOf<F>[]>;
+  map<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown>, options?: { chunksize?: number | null } & TaskOptions): Promise<T[]>;
   map<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown>, options: { chunksize?: number | null } & TaskOptions = {}): Promise<T[]> {
     try {
       return this.listAsync<T>('Pool.map', fn, iterable, MAP, options).get();
@@ -572,10 +582,14 @@ export class Pool extends EventEmitter {
       return Promise.reject(e);
     }
   }
+  starmapAsync<F extends TaskFunction>(fn: F, iterable: Iterable<Parameters<F>>, options?: { chunksize?: number | null } & ResultCallbacks<ResultOf<F>[]> & TaskOptions): AsyncResult<ResultOf<F>[]>;
+  starmapAsync<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown[]>, options?: { chunksize?: number | null } & ResultCallbacks<T[]> & TaskOptions): AsyncResult<T[]>;
   starmapAsync<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown[]>, options: { chunksize?: number | null } & ResultCallbacks<T[]> & TaskOptions = {}): AsyncResult<T[]> {
     return this.listAsync('Pool.starmapAsync', fn, iterable, STARMAP, options);
   }
   /** [fn(...args) for args in iterable]. */
+  starmap<F extends TaskFunction>(fn: F, iterable: Iterable<Parameters<F>>, options?: { chunksize?: number | null } & TaskOptions): Promise<ResultOf<F>[]>;
+  starmap<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown[]>, options?: { chunksize?: number | null } & TaskOptions): Promise<T[]>;
   starmap<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown[]>, options: { chunksize?: number | null } & TaskOptions = {}): Promise<T[]> {
     try {
       return this.listAsync<T>('Pool.starmap', fn, iterable, STARMAP, options).get();
@@ -585,11 +599,15 @@ export class Pool extends EventEmitter {
   }
 
   /** Results in order, pulling the input lazily (an endless iterable works). */
+  imap<F extends (item: never) => unknown>(fn: F, iterable: Iterable<Parameters<F>[0]> | AsyncIterable<Parameters<F>[0]>, options?: { chunksize?: number } & TaskOptions): IMapIterator<ResultOf<F>>;
+  imap<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown> | AsyncIterable<unknown>, options?: { chunksize?: number } & TaskOptions): IMapIterator<T>;
   imap<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown> | AsyncIterable<unknown>, options: { chunksize?: number } & TaskOptions = {}): IMapIterator<T> {
     this.check('Pool.imap');
     return new IMapIterator<T>(this, fn, iterable, options, true);
   }
   /** Results as they complete, pulling the input lazily. */
+  imapUnordered<F extends (item: never) => unknown>(fn: F, iterable: Iterable<Parameters<F>[0]> | AsyncIterable<Parameters<F>[0]>, options?: { chunksize?: number } & TaskOptions): IMapIterator<ResultOf<F>>;
+  imapUnordered<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown> | AsyncIterable<unknown>, options?: { chunksize?: number } & TaskOptions): IMapIterator<T>;
   imapUnordered<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown> | AsyncIterable<unknown>, options: { chunksize?: number } & TaskOptions = {}): IMapIterator<T> {
     this.check('Pool.imapUnordered');
     return new IMapIterator<T>(this, fn, iterable, options, false);

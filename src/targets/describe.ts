@@ -27,6 +27,10 @@ export interface TargetRef {
 }
 
 export type AnyFunction = Function;
+/** Any function a task may run; its parameters and awaited result type a pool's calls. */
+export type TaskFunction = (...args: never[]) => unknown;
+/** What a task function gives, once awaited (a Promise's value for an async function). */
+export type ResultOf<F> = F extends (...args: never[]) => infer R ? Awaited<R> : unknown;
 
 export class TargetError extends TypeError {
   constructor(message: string) {
