@@ -14,19 +14,25 @@ import { fromStored, toStored, typeInfo, viewOf, type TypeInfo, type Typecode, t
 type ArrayHandle = Handle & { typecode: Typecode; length: number };
 type Init<C extends Typecode> = number | Iterable<Writable<C>> | ArrayLike<Writable<C>> | (C extends 'c' ? string : never);
 
-// get() is made per kind of typed array, each from its own source text, so that the read in
-// it only ever sees one kind: one shared method read Int32Arrays, Float64Arrays, ... through
-// the same inline cache, and in a program using RawArrays of many typecodes every a.get(i)
-// became a megamorphic load, ~10x slower (measured: 45 M reads/s against 450 M).
-type Getter = (index: number) => unknown;
-const getterMakers = new Map<string, (view: TypedArrayOf, slow: Getter) => Getter>();
-function makeGetter(view: TypedArrayOf, chars: boolean, slow: Getter): Getter {
-  const key = `${view.constructor.name}${chars ? ':chars' : ''}`;
-  let make = getterMakers.get(key);
+// get() and set() are made per kind of typed array, each from its own source text, so that
+// the access in them only ever sees one kind: one shared method read Int32Arrays,
+// Float64Arrays, ... through the same inline cache, and in a program using RawArrays of many
+// typecodes every a.get(i) became a megamorphic load, ~10x slower (measured: 45 M reads/s
+// against 450 M). The fast path is an in-range index (and for set, a value needing no
+// conversion); anything else takes `slow`, the general code.
+type Access = (index: number, value?: unknown) => unknown;
+const accessMakers = new Map<string, (view: TypedArrayOf, slow: Access) => Access>();
+const readExpr = { int: 'v[i]', float: 'v[i]', big: 'v[i]', char: 'String.fromCharCode(v[i])' };
+const storable = { int: 'Number.isInteger(x)', float: "typeof x === 'number'", big: "typeof x === 'bigint'", char: 'false' };
+function makeAccess(op: 'get' | 'set', view: TypedArrayOf, kind: TypeInfo['kind'], slow: Access): Access {
+  const key = `${op}:${view.constructor.name}:${kind}`;
+  let make = accessMakers.get(key);
   if (!make) {
-    const read = chars ? 'String.fromCharCode(v[i])' : 'v[i]';
-    make = new Function('v', 'slow', `return function get(i) { return i >>> 0 === i && i < v.length ? ${read} : slow(i); };`) as (view: TypedArrayOf, slow: Getter) => Getter;
-    getterMakers.set(key, make);
+    const body = op === 'get'
+      ? `return function get(i) { return i >>> 0 === i && i < v.length ? ${readExpr[kind]} : slow(i); };`
+      : `return function set(i, x) { if (i >>> 0 === i && i < v.length && ${storable[kind]}) v[i] = x; else slow(i, x); };`;
+    make = new Function('v', 'slow', body) as (view: TypedArrayOf, slow: Access) => Access;
+    accessMakers.set(key, make);
   }
   return make(view, slow);
 }
@@ -38,6 +44,8 @@ export class RawArray<C extends Typecode = Typecode> extends Primitive {
   readonly view: TypedArrayOf;
   /** a[index] (negative indexes count from the end); an IndexError out of range. */
   readonly get: (index: number) => ScalarOf<C>;
+  /** a[index] = value, checked against the typecode. */
+  readonly set: (index: number, value: Writable<C>) => void;
 
   /** sizeOrValues: a length (zero-filled), an iterable of values, or for 'c' a string. */
   /** label: the factory named in error messages (Array builds on RawArray). */
@@ -46,7 +54,7 @@ export class RawArray<C extends Typecode = Typecode> extends Primitive {
       super(typecode);
       this.#type = typeInfo(typecode.data.typecode, 'RawArray');
       this.view = viewOf(this.#type, this.i32.buffer, this.offset, typecode.data.length);
-      this.get = this.makeGet();
+      [this.get, this.set] = this.accessors();
       return;
     }
     const type = typeInfo(typecode, label);
@@ -56,13 +64,16 @@ export class RawArray<C extends Typecode = Typecode> extends Primitive {
     this.#type = type;
     this.view = viewOf(type, this.i32.buffer, this.offset, length);
     if (typeof values !== 'number') (this.view as unknown as { set(a: ArrayLike<number | bigint>): void }).set(values);
-    this.get = this.makeGet();
+    [this.get, this.set] = this.accessors();
   }
 
-  private makeGet(): (index: number) => ScalarOf<C> {
+  private accessors(): [(index: number) => ScalarOf<C>, (index: number, value: Writable<C>) => void] {
     const view = this.view, type = this.#type;
-    const slow = (index: number) => fromStored(type, view[this.at(index, 'get')]);
-    return makeGetter(view, type.kind === 'char', slow) as (index: number) => ScalarOf<C>;
+    const get = makeAccess('get', view, type.kind, (index) => fromStored(type, view[this.at(index, 'get')]));
+    const set = makeAccess('set', view, type.kind, (index, value) => {
+      view[this.at(index, 'set')] = toStored(type, value, `${this.constructor.name}.set(${index})`);
+    });
+    return [get as (index: number) => ScalarOf<C>, set as (index: number, value: Writable<C>) => void];
   }
 
   get typecode(): C {
@@ -72,9 +83,6 @@ export class RawArray<C extends Typecode = Typecode> extends Primitive {
     return this.view.length;
   }
 
-  set(index: number, value: Writable<C>): void {
-    this.view[this.at(index, 'set')] = toStored(this.#type, value, `${this.constructor.name}.set(${index})`);
-  }
   /** Python's a[start:end]: a plain JS array of the values (negative bounds count from the end). */
   slice(start?: number, end?: number): ScalarOf<C>[] {
     return Array.from(this.view.subarray(start, end) as ArrayLike<number | bigint>, (v) => fromStored(this.#type, v) as ScalarOf<C>);
