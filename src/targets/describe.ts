@@ -8,7 +8,7 @@
 //      in-thread inspector session, synchronous) and we parse the code V8 actually ran (so a
 //      .ts file under tsx is read as the JS it compiled to);
 //   3. not exported: sent by source if it uses nothing from outside, else a clear error now.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Session } from 'node:inspector';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -148,6 +148,8 @@ function candidateFiles(): string[] {
   return files.filter((f) => /\.(m|c)?js$/.test(f));
 }
 
+const IMPORTED_MAX_BYTES = 1 << 20;
+
 /** The local JavaScript files a file imports (relative or absolute specifiers). */
 function importedFiles(file: string): string[] {
   const out: string[] = [];
@@ -156,7 +158,8 @@ function importedFiles(file: string): string[] {
     if (spec.startsWith('file:')) path = fileURLToPath(spec);
     else if (spec.startsWith('./') || spec.startsWith('../') || isAbsolute(spec)) path = resolve(dirname(file), spec);
     else continue;
-    if (/\.(m|c)?js$/.test(path) && existsSync(path) && !out.includes(path)) out.push(path);
+    // (A large file, a bundle say, would cost more to parse than asking V8.)
+    if (/\.(m|c)?js$/.test(path) && !out.includes(path) && (statSync(path, { throwIfNoEntry: false })?.size ?? Infinity) <= IMPORTED_MAX_BYTES) out.push(path);
   }
   return out;
 }
