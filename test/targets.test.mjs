@@ -59,5 +59,11 @@ for (const method of methods) {
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /exported 1\nnamed 2\nsource 6\ncodes 0,0,0/);
     });
+
+    it("a target imported from a sibling module is found in the caller's imports, without the debugger", async () => {
+      const r = await runNode([new URL('./fixtures/imported-target.mjs', import.meta.url).pathname, method]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop()), { exitcode: 0, debugger: false });
+    });
   });
 }
