@@ -4,7 +4,8 @@
 // and every large shared segment did the same. A backing store with V8's empty deleter is
 // counted as zero bytes (PerIsolateAccountingLength): right for memory the GC never frees.
 // napi_value is a v8::Local<v8::Value> under another name, as in every Node release; the
-// callback's handle scope holds it.
+// callback's handle scope holds it. (node-gyp links with the C++ compiler anyway, so this file
+// adds no requirement to the build.)
 #include <node_api.h>
 #include <v8.h>
 
