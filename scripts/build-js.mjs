@@ -13,6 +13,9 @@ const common = {
   platform: 'node',
   target: 'node20',
   sourcemap: true,
+  // Class names show in messages and reprs (Queue.get: ..., <Queue>): a bundle must not
+  // rename them when two modules use the same name.
+  keepNames: true,
   external: Object.keys(pkg.dependencies ?? {}),
   logLevel: 'warning',
 };

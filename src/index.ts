@@ -34,6 +34,11 @@ export { levels as LOG_LEVELS, Logger } from './util/logger.js';
 export type { StartMethod } from './process/runtime.js';
 export type { TargetRef } from './targets/describe.js';
 import { logger } from './util/logger.js';
+import { inspectAsString } from './util/inspect.js';
+import { Primitive } from './sync/primitive.js';
+import { Connection as ConnectionClass } from './connection/connection.js';
+
+inspectAsString(Primitive, ValueClass, SharedArray, ConnectionClass, SharedMemoryClass, ShareableListClass, SimpleQueueClass, QueueClass);
 
 export const Process = callable(ProcessClass);
 export type Process = ProcessClass;

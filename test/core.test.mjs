@@ -47,7 +47,19 @@ describe('the shared-memory core', () => {
     assert.ok(grew < 8 << 20, `external memory grew by ${grew} bytes`);
   });
 
-  it('setStartMethod a second time throws unless forced', async () => {
+  it("objects print as their repr under their own class names (not the arena's fields)", async () => {
+    const { inspect } = await import('node:util');
+    const q = mp.Queue();
+    assert.equal(inspect(mp.Lock()), '<Lock(owner=None)>');
+    assert.equal(inspect(q), '<Queue>');
+    assert.equal(inspect(mp.RawArray('i', 2)), "<RawArray 'i' [0, 0]>");
+    assert.equal(inspect({ e: mp.Event() }), '{ e: <Event(unset)> }');
+    assert.equal(mp.Queue.name, 'Queue');
+    assert.throws(() => q.getSync({ block: false }), /^EmptyError: Queue\.getSync/);
+    q.close();
+  });
+
+    it('setStartMethod a second time throws unless forced', async () => {
     const r = await runNode(['--input-type=module', '-e', `
       import * as mp from 'multiprocessing-ts';
       mp.setStartMethod('process');

@@ -27,6 +27,10 @@ abstract class QueueBase {
   protected readonly ring: Ring;
   protected closedHere = false;
 
+  toString(): string {
+    return `<${this.constructor.name}${this.closedHere ? ' closed' : ''}>`;
+  }
+
   constructor(ring: Ring) {
     this.ring = ring;
   }
