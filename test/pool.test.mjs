@@ -63,6 +63,13 @@ for (const method of methods) {
       assert.deepEqual(await Promise.all(pending), arrays.map((_, k) => k * 16_384));
     });
 
+    it('workers replaced again and again (maxtasksperchild 1) reuse their pipes: a 16 MiB arena holds 60 of them', async () => {
+      // 60 workers with pipes of their own would need 30 MiB of arena.
+      const r = await runNode([new URL('./fixtures/pool-recycle.mjs', import.meta.url).pathname, method, '60'], { env: { MPTS_ARENA_MB: '16' }, timeout: 100_000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop()), { ok: true, n: 60 });
+    });
+
     it('AsyncResult: get with a timeout, wait, ready, successful (throws before ready), thenable', async () => {
       const pool = make();
       const r = pool.applyAsync(t.sleepMs, [300]);

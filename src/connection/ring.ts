@@ -16,6 +16,8 @@ import { mutexRelease, mutexSteps } from '../sync/lock.js';
 import { Attach, expired, NOT_EQUAL, Primitive, registerPrimitive, type Handle, type Steps } from '../sync/primitive.js';
 
 const HEAD = 0, TAIL = 1, WLOCK = 2, RLOCK = 3, READERS_SLEEPING = 4, WRITERS_SLEEPING = 5, EVENT = 6, WRITERS = 7, WAKE_TAIL = 8;
+/** WRITERS once forceEof() said the writers are dead (far below any count of open ends). */
+const WRITERS_GONE = -(1 << 30);
 /** Words free for the object built on the ring (Queue's item count, JoinableQueue's tasks...). */
 export const EXTRA = 9;
 const HEADER_BYTES = 64;
@@ -348,6 +350,8 @@ export class Ring extends Primitive {
       const tail = this.i32[this.base + TAIL];
       const avail = (Atomics.load(this.i32, this.base + HEAD) - tail) >>> 0;
       if (avail === 0) {
+        // (A writer that merely closed its end may still be finishing this message.)
+        if (Atomics.load(this.i32, this.base + WRITERS) <= WRITERS_GONE) throw new EOFError('the writer ended in the middle of a message');
         yield* this.sleepForData(tail, -1, true);
         continue;
       }
@@ -387,13 +391,28 @@ export class Ring extends Primitive {
 
   // ------------------------------------------------------------------ write ends
 
+  /**
+   * @internal Makes the ring empty and unlocked with one write end again, for an owner that
+   * knows every other user is gone (a pool reusing the pipes of a worker that ended). The
+   * sleeper counts and the event word are left alone: a waiter that has not yet noticed its
+   * wake-up still takes itself off them.
+   */
+  recycle(): void {
+    const i32 = this.i32, b = this.base;
+    for (const w of [HEAD, TAIL, WLOCK, RLOCK, WAKE_TAIL]) Atomics.store(i32, b + w, 0);
+    Atomics.store(i32, b + WRITERS, 1);
+  }
+
   /** One more write end exists (a Connection revived in another process). */
   addWriter(): void {
     Atomics.add(this.i32, this.base + WRITERS, 1);
   }
-  /** Every writer is gone (the one that held a write end was killed): readers see EOF once drained. */
+  /**
+   * Every writer is gone (the one that held a write end was killed): readers see EOF once
+   * drained, and a reader in the middle of a message it will never finish gets an EOFError.
+   */
   forceEof(): void {
-    Atomics.store(this.i32, this.base + WRITERS, 0);
+    Atomics.store(this.i32, this.base + WRITERS, WRITERS_GONE);
     this.signalReaders();
   }
   /** A write end closed: when none is left, readers see EOF once drained. */

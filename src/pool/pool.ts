@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
-import { Pipe, type Connection } from '../connection/connection.js';
+import { Connection, PIPE_CAPACITY } from '../connection/connection.js';
 import { EOFError, ProcessError, TimeoutError, ValueError, WorkerLostError, CancelledError } from '../errors.js';
 import { Process } from '../process/process.js';
 import { checkStartMethod, getStartMethod } from '../process/context.js';
@@ -22,7 +22,7 @@ import { AsyncResult, type ResultCallbacks } from './async-result.js';
 import { IMapIterator } from './imap.js';
 import { APPLY, MAP, packNumbers, STARMAP, ST_READY, ST_RUNNING } from './worker.js';
 import { encodeArgs, readResultFrame, readResultMessage, taskMessage } from './frames.js';
-import type { Outgoing } from '../connection/ring.js';
+import { Ring, type Outgoing } from '../connection/ring.js';
 import { signalNames } from '../util/signals.js';
 
 export interface PoolOptions {
@@ -133,8 +133,16 @@ class Call {
   }
 }
 
+/** What connects the pool to one worker: its two pipes and its status words. */
+interface WorkerWires {
+  tasks: Ring;
+  results: Ring;
+  status: RawArray<'i'>;
+}
+
 interface Slot {
   proc: Process;
+  wires: WorkerWires;
   send: Connection;
   recv: Connection;
   status: RawArray<'i'>;
@@ -165,6 +173,12 @@ export class Pool extends EventEmitter {
   readonly #initargs: unknown[];
   readonly #maxtasks: number;
   readonly #slots = new Set<Slot>();
+  /**
+   * The pipes and status words of workers that ended, for their replacements: arena memory is
+   * never given back, so a pool with maxtasksperchild replacing thousands of workers would
+   * otherwise fill it (512 KiB a worker).
+   */
+  readonly #recycled: WorkerWires[] = [];
   readonly #queue = new Fifo<Task>();
   readonly #specs = new WeakMap<object, { fn: number; spec: TargetSpec }>();
   readonly #fnIds = new Map<string, number>();
@@ -197,16 +211,17 @@ export class Pool extends EventEmitter {
   // ------------------------------------------------------------------ workers
 
   private spawn(): void {
-    const [taskRead, taskWrite] = Pipe(false);
-    const [resultRead, resultWrite] = Pipe(false);
-    const status = new RawArray('i', 2);
+    const wires = this.#recycled.pop() ?? { tasks: new Ring(PIPE_CAPACITY), results: new Ring(PIPE_CAPACITY), status: new RawArray('i', 2) };
+    const { status } = wires;
+    const taskRead = new Connection(wires.tasks, null), taskWrite = new Connection(null, wires.tasks);
+    const resultRead = new Connection(wires.results, null), resultWrite = new Connection(null, wires.results);
     const Bound = boundProcess(this.#method);
     const proc = new Bound({ name: `PoolWorker-${++workerCounter}`, target: workerRef(), args: [taskRead, resultWrite, status, this.#initializer, this.#initargs, this.#maxtasks], daemon: true });
     proc.start();
     // The worker holds its own copies now; ours of its ends would keep EOF from coming.
     taskRead.close();
     resultWrite.close();
-    const slot: Slot = { proc, send: taskWrite, recv: resultRead, status, inflight: [], sent: 0, lastResultAt: 0, wakeReceiver: null, retired: false, keys: new Set(), chain: Promise.resolve(), waiting: 0, alive: true };
+    const slot: Slot = { proc, wires, send: taskWrite, recv: resultRead, status, inflight: [], sent: 0, lastResultAt: 0, wakeReceiver: null, retired: false, keys: new Set(), chain: Promise.resolve(), waiting: 0, alive: true };
     this.#slots.add(slot);
     void this.receive(slot);
     void proc.whenExited().then(() => {
@@ -281,6 +296,14 @@ export class Pool extends EventEmitter {
     const running = Atomics.load(slot.status.view as Int32Array, ST_RUNNING);
     const ready = Atomics.load(slot.status.view as Int32Array, ST_READY) === 1;
     const lost = slot.inflight.filter((t) => !t.settled);
+    // Its pipes serve the next worker, unless a send to it still waits for room (it would
+    // write into them later).
+    if (slot.waiting === 0) {
+      slot.wires.tasks.recycle();
+      slot.wires.results.recycle();
+      (slot.status.view as Int32Array).fill(0);
+      this.#recycled.push(slot.wires);
+    }
     slot.inflight = [];
     const requeue: Task[] = [];
     this.holdWhileBusy();
@@ -299,7 +322,16 @@ export class Pool extends EventEmitter {
         return;
       }
     } else this.#startupFailures = 0;
-    if (this.#state === 'running' || this.#queue.length > 0) this.spawn();
+    if (this.#state === 'running' || this.#queue.length > 0) {
+      try {
+        this.spawn();
+      } catch (e) {
+        // No replacement can start (the arena is full, say): the pool stops with that error
+        // instead of taking the process down from inside its event loop.
+        this.breakPool(e instanceof Error ? e : new ProcessError(String(e)));
+        return;
+      }
+    }
     this.dispatch();
   }
 
@@ -422,7 +454,11 @@ export class Pool extends EventEmitter {
   /** Tells an idle worker of a closed pool to finish. */
   private retire(slot: Slot): void {
     slot.retired = true;
-    slot.chain = slot.chain.then(() => slot.send.send(null)).catch(() => {});
+    slot.waiting++;
+    slot.chain = slot.chain
+      .then(() => slot.send.send(null))
+      .catch(() => {})
+      .finally(() => slot.waiting--);
   }
 
   private settleTask(task: Task, ok: boolean, value: unknown): void {
