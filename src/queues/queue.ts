@@ -27,12 +27,12 @@ abstract class QueueBase {
   protected readonly ring: Ring;
   protected closedHere = false;
 
-  toString(): string {
-    return `<${this.constructor.name}${this.closedHere ? ' closed' : ''}>`;
-  }
-
   constructor(ring: Ring) {
     this.ring = ring;
+  }
+
+  toString(): string {
+    return `<${this.constructor.name}${this.closedHere ? ' closed' : ''}>`;
   }
 
   protected word(w: number): number {

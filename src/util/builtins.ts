@@ -1,7 +1,7 @@
 // Node built-ins that only some calls need, loaded on first use. A child's start-up is what
 // Process.start() costs back to back, and each of these takes milliseconds to load (the
 // inspector finds target functions in the parent, child_process starts `process` children,
-// crypto makes keys and names, v8 serializes what the codec does not encode itself).
+// crypto makes keys and names).
 import { createRequire } from 'node:module';
 import { selfFile } from './here.js';
 
@@ -9,7 +9,6 @@ interface Builtins {
   crypto: typeof import('node:crypto');
   inspector: typeof import('node:inspector');
   child_process: typeof import('node:child_process');
-  v8: typeof import('node:v8');
 }
 
 const load = createRequire(selfFile);
