@@ -38,7 +38,7 @@ import { inspectAsString } from './util/inspect.js';
 import { Primitive } from './sync/primitive.js';
 import { Connection as ConnectionClass } from './connection/connection.js';
 
-inspectAsString(Primitive, ValueClass, SharedArray, ConnectionClass, SharedMemoryClass, ShareableListClass, SimpleQueueClass, QueueClass);
+inspectAsString(ProcessClass, Primitive, ValueClass, SharedArray, ConnectionClass, SharedMemoryClass, ShareableListClass, SimpleQueueClass, QueueClass);
 
 export const Process = callable(ProcessClass);
 export type Process = ProcessClass;

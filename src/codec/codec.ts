@@ -310,12 +310,7 @@ export function encode(value: unknown, path = 'value'): Buffer {
     out.writeDoubleLE(value, 1);
     return out;
   }
-  if (value instanceof Float64Array) {
-    const out = Buffer.allocUnsafe(8 + value.byteLength);
-    out[0] = F64;
-    out.set(new Uint8Array(value.buffer, value.byteOffset, value.byteLength), 8);
-    return out;
-  }
+  if (value instanceof Float64Array) return Buffer.concat(encodeParts(value));
   if (typeof value === 'string') {
     const out = Buffer.allocUnsafe(1 + Buffer.byteLength(value));
     out[0] = STR;

@@ -259,10 +259,15 @@ export function waitReadable(ring: Ring, ms: number, weak = false): Promise<bool
 }
 
 /** Python's Pipe(duplex): two Connections; one-way gives [read end, write end]. */
+/** @internal The two ends of a one-way pipe over a ring: [read end, write end]. */
+export function oneWay(ring: Ring): [Connection, Connection] {
+  return [new Connection(ring, null), new Connection(null, ring)];
+}
+
 export function Pipe(duplex = true, options: { capacity?: number } = {}): [Connection, Connection] {
   const cap = options.capacity ?? PIPE_CAPACITY;
   const a = new Ring(cap);
-  if (!duplex) return [new Connection(a, null), new Connection(null, a)];
+  if (!duplex) return oneWay(a);
   const b = new Ring(cap);
   return [new Connection(a, b), new Connection(b, a)];
 }

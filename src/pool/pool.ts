@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
-import { Connection, PIPE_CAPACITY } from '../connection/connection.js';
+import { oneWay, PIPE_CAPACITY, type Connection } from '../connection/connection.js';
 import { EOFError, ProcessError, TimeoutError, ValueError, WorkerLostError, CancelledError } from '../errors.js';
 import { Process } from '../process/process.js';
 import { checkStartMethod, getStartMethod } from '../process/context.js';
@@ -213,8 +213,8 @@ export class Pool extends EventEmitter {
   private spawn(): void {
     const wires = this.#recycled.pop() ?? { tasks: new Ring(PIPE_CAPACITY), results: new Ring(PIPE_CAPACITY), status: new RawArray('i', 2) };
     const { status } = wires;
-    const taskRead = new Connection(wires.tasks, null), taskWrite = new Connection(null, wires.tasks);
-    const resultRead = new Connection(wires.results, null), resultWrite = new Connection(null, wires.results);
+    const [taskRead, taskWrite] = oneWay(wires.tasks);
+    const [resultRead, resultWrite] = oneWay(wires.results);
     const Bound = boundProcess(this.#method);
     const proc = new Bound({ name: `PoolWorker-${++workerCounter}`, target: workerRef(), args: [taskRead, resultWrite, status, this.#initializer, this.#initargs, this.#maxtasks], daemon: true });
     proc.start();

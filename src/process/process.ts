@@ -228,9 +228,6 @@ export class Process {
     }
     return `<${classLabel(this.constructor as typeof Process)}(${s.name}, ${status}${s.daemon ? ' daemon' : ''})>`;
   }
-  [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return this.toString();
-  }
 
   private checkOpen(): State {
     const s = state(this);
