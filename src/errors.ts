@@ -44,6 +44,15 @@ export class FullError extends Error {
   }
 }
 
+/** A send on a connection whose every reader is gone (Python's BrokenPipeError, EPIPE). */
+export class BrokenPipeError extends Error {
+  readonly code = 'EPIPE';
+  constructor(message = 'the other end of the pipe is closed') {
+    super(message);
+    this.name = 'BrokenPipeError';
+  }
+}
+
 export class BrokenBarrierError extends Error {
   constructor(message = 'the barrier is broken') {
     super(message);
@@ -86,5 +95,5 @@ export class RemoteError extends Error {
 /** Every error class of this package, by name, for the codec to revive them as themselves. */
 export const packageErrors: Record<string, new (...args: never[]) => Error> = {
   ProcessError, BufferTooShortError, AuthenticationError, TimeoutError, EOFError, EmptyError,
-  FullError, BrokenBarrierError, ValueError, CancelledError, WorkerLostError, RemoteError,
+  FullError, BrokenBarrierError, BrokenPipeError, ValueError, CancelledError, WorkerLostError, RemoteError,
 };

@@ -1,30 +1,48 @@
 // Connection and Pipe: each direction of a pipe is a Ring in the family's arena, so a
 // Connection works between any two members of a family under either start method. A
-// Connection travels by handle; every copy of a write end (one per send, as fds are duplicated)
-// counts as a writer, and the reader
-// sees EOFError once all of them are closed (explicitly, by GC, or when their process ends
-// normally) and the ring is drained.
+// Connection travels by handle; every copy of an end (one per send, as fds are duplicated)
+// counts as open until it is closed (explicitly, by GC, or when its thread ends normally) or
+// its holder is found dead (ends.ts). The reader sees EOFError once every write end is gone
+// and the ring is drained; a send rejects with BrokenPipeError once every read end is gone.
+// Sends keep their call order, awaited or not (sender.ts).
 import { registerKind, SEND } from '../codec/codec.js';
 import { BufferTooShortError, EOFError, ValueError } from '../errors.js';
 import { core } from '../core/core.js';
 import { WAITABLE, type WaitTarget } from '../process/waitable.js';
 import { runAsync, runSync } from '../sync/primitive.js';
-import { deadlineOf, describe, timeoutMs } from '../util/options.js';
-import { decodeIncoming, outgoing, rawBytes, Ring, type Incoming, type Outgoing } from './ring.js';
+import { checkOptions, checkSignal, deadlineOf, describe, waitOptions, type WaitOptions } from '../util/options.js';
+import { decodeIncoming, Ring, type Incoming, type Outgoing } from './ring.js';
+import { senderOf } from './sender.js';
 
 /** Bytes of each direction's ring (a message larger than half of it streams through). */
 export const PIPE_CAPACITY = 1 << 18;
 const TIMED_OUT = Symbol('timed out');
+/** Passed by the reviver: the ends arrive in a message (they were counted when sent). */
+const ARRIVED = Symbol('arrived');
 
-// Write ends still open in this thread, dropped when it ends (an OS would close their fds).
-const openWriters = new Set<Ring>();
-const collected = new FinalizationRegistry<Ring>((ring) => {
-  if (openWriters.delete(ring)) ring.dropWriter();
+/** Options of a receiving call. */
+export interface RecvOptions {
+  /** Aborting rejects the call with the signal's reason; no message is taken. */
+  signal?: AbortSignal | null;
+}
+
+// Ends still open in this thread, closed when it ends (an OS would close their fds).
+type Held = { read: Ring | null; write: Ring | null };
+const open = new Set<Held>();
+const collected = new FinalizationRegistry<Held>((held) => {
+  if (open.delete(held)) release(held, true);
 });
 process.on('exit', () => {
-  for (const ring of openWriters) ring.dropWriter();
-  openWriters.clear();
+  for (const held of open) release(held, false);
+  open.clear();
 });
+/** Closes the ends; a write end only once this thread's pending sends on it are written. */
+function release(held: Held, afterSends: boolean): void {
+  held.read?.dropReader();
+  const w = held.write;
+  if (w && afterSends) senderOf(w).whenDrained(() => w.dropWriter());
+  else w?.dropWriter();
+}
 
 type ConnectionHandle = { read: Ring | null; write: Ring | null };
 
@@ -32,16 +50,21 @@ export class Connection {
   #read: Ring | null;
   #write: Ring | null;
   #closed = false;
+  readonly #held: Held;
 
   /** Made by Pipe() (or when a Connection arrives from another process). */
-  constructor(read: Ring | null, write: Ring | null) {
+  constructor(read: Ring | null, write: Ring | null, arrived?: typeof ARRIVED) {
     if ((read !== null && !(read instanceof Ring)) || (write !== null && !(write instanceof Ring))) throw new TypeError('Connection: use mp.Pipe() to make connections');
     this.#read = read;
     this.#write = write;
-    if (write) {
-      openWriters.add(write);
-      collected.register(this, write, this);
+    for (const [ring, end] of [[read, 'read'], [write, 'write']] as const) {
+      if (!ring) continue;
+      ring.ends.hold(end);
+      if (arrived === ARRIVED) ring.ends.arrived(end);
     }
+    this.#held = { read, write };
+    open.add(this.#held);
+    collected.register(this, this.#held, this);
   }
 
   get closed(): boolean {
@@ -65,26 +88,25 @@ export class Connection {
     return this.#read;
   }
 
-  /** Sends a value (strings and bytes raw, anything else by structured clone); waits for room. */
+  /**
+   * Sends a value (strings and bytes raw, anything else by structured clone); waits for room.
+   * Sends keep their call order, awaited or not; BrokenPipeError once no reader is left.
+   */
   send(obj: unknown): Promise<void> {
     try {
-      const ring = this.writer('send');
-      if (ring.tryWrite(obj)) return Promise.resolve();
-      return runAsync(core(), ring.writeSteps(outgoing(obj, 'obj'), -1)).then(() => undefined);
+      return senderOf(this.writer('send')).send(obj, null);
     } catch (e) {
       return Promise.reject(e);
     }
   }
   sendSync(obj: unknown): void {
-    const ring = this.writer('sendSync');
-    if (!ring.tryWrite(obj)) runSync(core(), ring.writeSteps(outgoing(obj, 'obj'), -1));
+    senderOf(this.writer('sendSync')).sendSync(obj, null, 'sendSync');
   }
 
-  /** Sends bytes as one message: buf[offset .. offset + size]. */
+  /** Sends bytes as one message: buf[offset .. offset + size] (not copied: leave it unchanged until sent). */
   sendBytes(buf: Uint8Array, offset?: number, size?: number): Promise<void> {
     try {
-      const ring = this.writer('sendBytes');
-      return runAsync(core(), ring.writeSteps(rawBytes(slice(buf, offset, size, 'sendBytes')), -1)).then(() => undefined);
+      return senderOf(this.writer('sendBytes')).send(null, slice(buf, offset, size, 'sendBytes'));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -101,16 +123,17 @@ export class Connection {
     runSync(core(), this.writer('sendBytesSync').writeSteps(m, -1));
   }
   sendBytesSync(buf: Uint8Array, offset?: number, size?: number): void {
-    runSync(core(), this.writer('sendBytesSync').writeSteps(rawBytes(slice(buf, offset, size, 'sendBytesSync')), -1));
+    senderOf(this.writer('sendBytesSync')).sendSync(null, slice(buf, offset, size, 'sendBytesSync'), 'sendBytesSync');
   }
 
   /** The next value; throws EOFError when the other end has closed and nothing is left. */
-  recv(): Promise<unknown> {
+  recv(options?: RecvOptions): Promise<unknown> {
     try {
       const ring = this.reader('recv');
+      const signal = recvSignal(options, 'recv');
       const v = ring.tryRead(decodeIncoming, TIMED_OUT);
       if (v !== TIMED_OUT) return Promise.resolve(v);
-      return runAsync(core(), ring.readSteps(decodeIncoming, -1, TIMED_OUT));
+      return runAsync(core(), ring.readSteps(decodeIncoming, -1, TIMED_OUT), { signal });
     } catch (e) {
       return Promise.reject(e);
     }
@@ -128,7 +151,7 @@ export class Connection {
   /** @internal recv() whose waits do not keep the process alive (for a large message tryRecv leaves). */
   recvInBackground(): Promise<unknown> {
     try {
-      return runAsync(core(), this.reader('recv').readSteps(decodeIncoming, -1, TIMED_OUT), true);
+      return runAsync(core(), this.reader('recv').readSteps(decodeIncoming, -1, TIMED_OUT), { weak: true });
     } catch (e) {
       return Promise.reject(e);
     }
@@ -148,9 +171,10 @@ export class Connection {
   }
 
   /** The next message as bytes (of at most maxlength, else an error and the connection closes). */
-  recvBytes(maxlength?: number): Promise<Buffer> {
+  recvBytes(maxlength?: number | null, options?: RecvOptions): Promise<Buffer> {
     try {
-      return runAsync(core(), this.reader('recvBytes').readSteps(this.bytesTaker(maxlength, 'recvBytes'), -1, TIMED_OUT)) as Promise<Buffer>;
+      const signal = recvSignal(options, 'recvBytes');
+      return runAsync(core(), this.reader('recvBytes').readSteps(this.bytesTaker(maxlength ?? undefined, 'recvBytes'), -1, TIMED_OUT), { signal }) as Promise<Buffer>;
     } catch (e) {
       return Promise.reject(e);
     }
@@ -160,9 +184,10 @@ export class Connection {
   }
 
   /** Reads the next message into buf at offset; returns its length. BufferTooShortError (with the message in .data) if it does not fit. */
-  recvBytesInto(buf: Uint8Array, offset?: number): Promise<number> {
+  recvBytesInto(buf: Uint8Array, offset?: number | null, options?: RecvOptions): Promise<number> {
     try {
-      return runAsync(core(), this.reader('recvBytesInto').readSteps(intoTaker(buf, offset ?? 0, 'recvBytesInto'), -1, TIMED_OUT)) as Promise<number>;
+      const signal = recvSignal(options, 'recvBytesInto');
+      return runAsync(core(), this.reader('recvBytesInto').readSteps(intoTaker(buf, offset ?? 0, 'recvBytesInto'), -1, TIMED_OUT), { signal }) as Promise<number>;
     } catch (e) {
       return Promise.reject(e);
     }
@@ -171,16 +196,20 @@ export class Connection {
     return runSync(core(), this.reader('recvBytesIntoSync').readSteps(intoTaker(buf, offset ?? 0, 'recvBytesIntoSync'), -1, TIMED_OUT)) as number;
   }
 
-  /** Whether there is something to read: at once (no timeout), within timeout ms, or ever (null). */
-  async poll(timeout?: number | null): Promise<boolean> {
+  /**
+   * Whether there is something to read: at once (no timeout), within timeout ms, or ever
+   * (null); `{ timeout, signal }` also works, an abort rejecting with the signal's reason.
+   */
+  async poll(timeout?: number | null | WaitOptions): Promise<boolean> {
     const ring = this.reader('poll');
-    const ms = timeout === undefined ? 0 : timeoutMs(timeout, 'poll');
+    const { ms, signal } = pollOptions(timeout, 'poll');
+    signal?.throwIfAborted();
     if (ring.readable() || ms === 0) return ring.readable();
-    return waitReadable(ring, ms);
+    return runAsync(core(), ring.readableSteps(deadlineOf(ms)), { signal });
   }
-  pollSync(timeout?: number | null): boolean {
+  pollSync(timeout?: number | null | WaitOptions): boolean {
     const ring = this.reader('pollSync');
-    return runSync(core(), ring.readableSteps(deadlineOf(timeout === undefined ? 0 : timeoutMs(timeout, 'pollSync'))));
+    return runSync(core(), ring.readableSteps(deadlineOf(pollOptions(timeout, 'pollSync').ms)));
   }
 
   /** @internal The process that held the other end is gone (killed): let recv() see EOF. */
@@ -188,11 +217,11 @@ export class Connection {
     this.#read?.forceEof();
   }
 
+  /** Closes this end; sends still pending are written first (then the write end closes). */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    const w = this.#write;
-    if (w && openWriters.delete(w)) w.dropWriter();
+    if (open.delete(this.#held)) release(this.#held, true);
     collected.unregister(this);
     this.#read = this.#write = null;
   }
@@ -207,9 +236,10 @@ export class Connection {
 
   [SEND](): { kind: string; data: ConnectionHandle } {
     if (this.#closed) throw new ValueError('a closed Connection cannot be sent');
-    // The copy in flight holds its write end from now, as a duplicated fd would: the sender may
+    // The copy in flight holds its ends from now, as a duplicated fd would: the sender may
     // close its own copy before the receiver has decoded this one.
-    this.#write?.addWriter();
+    this.#read?.sendEnd('read');
+    this.#write?.sendEnd('write');
     return { kind: 'connection.Connection', data: { read: this.#read, write: this.#write } };
   }
 
@@ -230,8 +260,20 @@ export class Connection {
 }
 registerKind('connection.Connection', (data) => {
   const d = data as ConnectionHandle;
-  return new Connection(d.read, d.write);
+  return new Connection(d.read, d.write, ARRIVED);
 });
+
+function recvSignal(options: RecvOptions | undefined, what: string): AbortSignal | null {
+  const signal = checkSignal(checkOptions(options, ['signal'], what)?.signal, what);
+  signal?.throwIfAborted();
+  return signal;
+}
+/** Unlike the other waits, poll() without a timeout looks once (Python's poll()); null waits for ever. */
+function pollOptions(timeout: number | null | WaitOptions | undefined, what: string): { ms: number; signal: AbortSignal | null } {
+  const o = waitOptions(timeout, what);
+  const given = timeout === null || typeof timeout === 'number' || (typeof timeout === 'object' && timeout.timeout !== undefined);
+  return given ? o : { ms: 0, signal: o.signal };
+}
 
 function slice(buf: Uint8Array, offset: number | undefined, size: number | undefined, what: string): Uint8Array {
   if (!(buf instanceof Uint8Array)) throw new TypeError(`${what}: expected a Buffer or Uint8Array, got ${describe(buf)}`);
@@ -254,8 +296,8 @@ function intoTaker(buf: Uint8Array, offset: number, what: string): (m: Incoming)
 }
 
 /** Resolves true once the ring may be readable, false after ms (-1: never gives up). */
-export function waitReadable(ring: Ring, ms: number, weak = false): Promise<boolean> {
-  return runAsync(core(), ring.readableSteps(deadlineOf(ms)), weak);
+export function waitReadable(ring: Ring, ms: number, weak = false, signal: AbortSignal | null = null): Promise<boolean> {
+  return runAsync(core(), ring.readableSteps(deadlineOf(ms)), { weak, signal });
 }
 
 /** Python's Pipe(duplex): two Connections; one-way gives [read end, write end]. */
@@ -265,10 +307,13 @@ export function oneWay(ring: Ring): [Connection, Connection] {
 }
 
 export function Pipe(duplex = true, options: { capacity?: number } = {}): [Connection, Connection] {
-  const cap = options.capacity ?? PIPE_CAPACITY;
+  if (typeof duplex !== 'boolean') throw new TypeError(`Pipe(duplex): expected a boolean, got ${describe(duplex)}`);
+  const cap = checkOptions(options, ['capacity'], 'Pipe')?.capacity ?? PIPE_CAPACITY;
   const a = new Ring(cap);
+  a.ends.countReaders();
   if (!duplex) return oneWay(a);
   const b = new Ring(cap);
+  b.ends.countReaders();
   return [new Connection(a, b), new Connection(b, a)];
 }
 

@@ -11,16 +11,15 @@
 // is free (WAKE_TAIL: the reader wakes it only then), so a full ring refills in batches
 // instead of one message per wake-up.
 import { decode, encode } from '../codec/codec.js';
-import { EOFError } from '../errors.js';
+import { BrokenPipeError, EOFError } from '../errors.js';
 import { mutexRelease, mutexSteps } from '../sync/lock.js';
-import { Attach, expired, NOT_EQUAL, Primitive, registerPrimitive, type Handle, type Steps } from '../sync/primitive.js';
+import { Attach, expired, NOT_EQUAL, Primitive, registerPrimitive, UNINTERRUPTIBLE, type Handle, type Steps } from '../sync/primitive.js';
+import { CHECK_MS, Ends, ENDS_FIRST_WORD, ENDS_WORDS, GONE, type End } from './ends.js';
 
-const HEAD = 0, TAIL = 1, WLOCK = 2, RLOCK = 3, READERS_SLEEPING = 4, WRITERS_SLEEPING = 5, EVENT = 6, WRITERS = 7, WAKE_TAIL = 8;
-/** WRITERS once forceEof() said the writers are dead (far below any count of open ends). */
-const WRITERS_GONE = -(1 << 30);
+const HEAD = 0, TAIL = 1, WLOCK = 2, RLOCK = 3, READERS_SLEEPING = 4, WRITERS_SLEEPING = 5, EVENT = 6, WAKE_TAIL = 8;
 /** Words free for the object built on the ring (Queue's item count, JoinableQueue's tasks...). */
 export const EXTRA = 9;
-const HEADER_BYTES = 64;
+const HEADER_BYTES = (((ENDS_FIRST_WORD + ENDS_WORDS) * 4 + 7) & ~7);
 
 /** Frame tags: how the payload is decoded. */
 export const TAG_STR = 1, TAG_BYTES = 2, TAG_ENCODED = 3, TAG_ASCII = 4;
@@ -88,6 +87,10 @@ export class Ring extends Primitive {
   /** Index in i32 of the data area's first word (frame headers are read as words). */
   readonly #dataWord: number;
   readonly #mask: number;
+  /** Who holds this ring's ends (ends.ts). */
+  readonly ends: Ends;
+  /** When this thread last looked for dead holders of the other end. */
+  #checked = 0;
 
   constructor(capacity: number | Attach<Handle & { capacity: number }>) {
     const cap = capacity instanceof Attach ? capacity.data.capacity : capacity;
@@ -97,7 +100,8 @@ export class Ring extends Primitive {
     this.#mask = cap - 1;
     this.#data = Buffer.from(this.i32.buffer, this.offset + HEADER_BYTES, cap) as FastBuffer;
     this.#dataWord = (this.offset + HEADER_BYTES) >> 2;
-    if (!(capacity instanceof Attach)) Atomics.store(this.i32, this.base + WRITERS, 1);
+    this.ends = new Ends(this.i32, this.base + ENDS_FIRST_WORD);
+    if (!(capacity instanceof Attach)) this.ends.reset();
   }
   protected override sendData(): Handle & { capacity: number } {
     return { ...this.handle(), capacity: this.capacity };
@@ -116,7 +120,7 @@ export class Ring extends Primitive {
    */
   tryWrite(value: unknown): boolean {
     const i32 = this.i32, b = this.base;
-    if (Atomics.compareExchange(i32, b + WLOCK, 0, 1) !== 0) return false;
+    if (this.ends.count('read') <= 0 || Atomics.compareExchange(i32, b + WLOCK, 0, 1) !== 0) return false;
     try {
       const head = i32[b + HEAD];
       const pos = head & this.#mask;
@@ -143,9 +147,13 @@ export class Ring extends Primitive {
     }
   }
 
-  /** Writes one message; false if the deadline passed before any of it was written. */
+  /**
+   * Writes one message; false if the deadline passed before any of it was written.
+   * BrokenPipeError once no reader is left (all closed, or their holders dead).
+   */
   *writeSteps(m: Outgoing, deadline: number): Steps<boolean> {
     const i32 = this.i32, b = this.base;
+    this.checkReaders(true);
     if (Atomics.compareExchange(i32, b + WLOCK, 0, 1) !== 0 && !(yield* mutexSteps(i32, b + WLOCK, deadline))) return false;
     try {
       const frame = 8 + pad8(m.length);
@@ -207,7 +215,7 @@ export class Ring extends Primitive {
     for (;;) {
       const free = this.capacity - ((this.i32[this.base + HEAD] - Atomics.load(this.i32, this.base + TAIL)) >>> 0);
       if (free >= want) return free;
-      yield* this.sleepForRoom(want, -1, true);
+      yield* this.sleepForRoom(want, UNINTERRUPTIBLE, true);
     }
   }
 
@@ -237,13 +245,41 @@ export class Ring extends Primitive {
     const i32 = this.i32, b = this.base;
     const tail = Atomics.load(i32, b + TAIL);
     if ((yield { index: b + TAIL, expected: tail, deadline, spin: true, long: midStream }) === NOT_EQUAL) return;
+    this.checkReaders(false);
     const head = i32[b + HEAD];
     // The tail at which `want` bytes are free: the reader wakes us when it gets there.
     Atomics.store(i32, b + WAKE_TAIL, (head + want - this.capacity) | 0);
     Atomics.add(i32, b + WRITERS_SLEEPING, 1);
     const now = Atomics.load(i32, b + TAIL);
-    if (((now - (head + want - this.capacity)) | 0) < 0) yield { index: b + TAIL, expected: now, deadline };
+    if (((now - (head + want - this.capacity)) | 0) < 0) yield this.sleep(TAIL, now, deadline);
     Atomics.sub(i32, b + WRITERS_SLEEPING, 1);
+  }
+
+  /**
+   * A sleep on a pipe is cut into slices so the sleeper looks for dead holders of the other
+   * end now and then (a killed process closes nothing); the slices do not count as timeouts.
+   */
+  private sleep(word: number, expected: number, deadline: number): { index: number; expected: number; deadline: number; firm?: boolean } {
+    const index = this.base + word;
+    if (!this.ends.pipe) return { index, expected, deadline };
+    const slice = performance.now() + 2 * CHECK_MS;
+    if (deadline >= 0 && deadline <= slice) return { index, expected, deadline };
+    return { index, expected, deadline: slice, firm: deadline === UNINTERRUPTIBLE };
+  }
+
+  /** BrokenPipeError if no reader is left; `now`: only the count, else (now and then) their holders too. */
+  private checkReaders(countOnly: boolean): void {
+    if (this.ends.count('read') <= 0 || (!countOnly && this.lookAround() && this.ends.gone('read'))) {
+      throw new BrokenPipeError('send: the other end of the pipe is closed (every reader is gone)');
+    }
+  }
+  /** True at most once per CHECK_MS per ring and thread, for a pipe: time to look for dead holders. */
+  private lookAround(): boolean {
+    if (!this.ends.pipe) return false;
+    const now = performance.now();
+    if (now - this.#checked < CHECK_MS) return false;
+    this.#checked = now;
+    return true;
   }
 
   private publish(head: number): void {
@@ -266,7 +302,7 @@ export class Ring extends Primitive {
     return Atomics.load(this.i32, this.base + HEAD) === Atomics.load(this.i32, this.base + TAIL);
   }
   eof(): boolean {
-    return Atomics.load(this.i32, this.base + WRITERS) <= 0;
+    return this.ends.count('write') <= 0;
   }
 
   /** The fast path of a read: the next message if one is there now and whole, else `none`. */
@@ -290,12 +326,15 @@ export class Ring extends Primitive {
       if (tag & CHUNKED) return none;
       const length = i32[w];
       const plain = take === (decodeIncoming as unknown);
-      const out =
-        plain && tag === TAG_ASCII ? (this.#data.latin1Slice(pos + 8, pos + 8 + length) as T)
-        : plain && tag === TAG_STR ? (this.#data.utf8Slice(pos + 8, pos + 8 + length) as T)
-        : take({ tag, payload: this.#data.subarray(pos + 8, pos + 8 + length) });
-      this.consume(tail + 8 + pad8(length));
-      return out;
+      if (plain && tag === TAG_ASCII) return this.consumed(this.#data.latin1Slice(pos + 8, pos + 8 + length) as T, tail + 8 + pad8(length));
+      if (plain && tag === TAG_STR) return this.consumed(this.#data.utf8Slice(pos + 8, pos + 8 + length) as T, tail + 8 + pad8(length));
+      // A message is consumed even when `take` throws (too long, too small a buffer, not
+      // decodable), as Python's recv_bytes_into consumes the message it cannot hold.
+      try {
+        return take({ tag, payload: this.#data.subarray(pos + 8, pos + 8 + length) });
+      } finally {
+        this.consume(tail + 8 + pad8(length));
+      }
     } finally {
       mutexRelease(this.core, b + RLOCK);
     }
@@ -324,9 +363,11 @@ export class Ring extends Primitive {
             tag = this.#data.readUInt32LE(4);
           }
           if (!(tag & CHUNKED)) {
-            const out = take({ tag, payload: this.#data.subarray(pos + 8, pos + 8 + length) });
-            this.consume(tail + 8 + pad8(length));
-            return out;
+            try {
+              return take({ tag, payload: this.#data.subarray(pos + 8, pos + 8 + length) });
+            } finally {
+              this.consume(tail + 8 + pad8(length));
+            }
           }
           this.consume(tail + 8);
           const whole = yield* this.drainSteps(length);
@@ -351,8 +392,8 @@ export class Ring extends Primitive {
       const avail = (Atomics.load(this.i32, this.base + HEAD) - tail) >>> 0;
       if (avail === 0) {
         // (A writer that merely closed its end may still be finishing this message.)
-        if (Atomics.load(this.i32, this.base + WRITERS) <= WRITERS_GONE) throw new EOFError('the writer ended in the middle of a message');
-        yield* this.sleepForData(tail, -1, true);
+        if (this.ends.count('write') <= GONE) throw new EOFError('the writer ended in the middle of a message');
+        yield* this.sleepForData(tail, UNINTERRUPTIBLE, true);
         continue;
       }
       const at = tail & this.#mask;
@@ -368,12 +409,17 @@ export class Ring extends Primitive {
   private *sleepForData(tail: number, deadline: number, midStream = false): Steps<void> {
     const i32 = this.i32, b = this.base;
     if ((yield { index: b + HEAD, expected: tail, deadline, spin: true, long: midStream }) === NOT_EQUAL) return;
+    if (this.lookAround()) this.ends.gone('write');
     Atomics.add(i32, b + READERS_SLEEPING, 1);
     const event = Atomics.load(i32, b + EVENT);
-    if (Atomics.load(i32, b + HEAD) === tail && !this.eof()) yield { index: b + EVENT, expected: event, deadline };
+    if (Atomics.load(i32, b + HEAD) === tail && !this.eof()) yield this.sleep(EVENT, event, deadline);
     Atomics.sub(i32, b + READERS_SLEEPING, 1);
   }
 
+  private consumed<T>(value: T, tail: number): T {
+    this.consume(tail);
+    return value;
+  }
   private consume(tail: number): void {
     const i32 = this.i32, b = this.base;
     Atomics.store(i32, b + TAIL, tail | 0);
@@ -400,25 +446,29 @@ export class Ring extends Primitive {
   recycle(): void {
     const i32 = this.i32, b = this.base;
     for (const w of [HEAD, TAIL, WLOCK, RLOCK, WAKE_TAIL]) Atomics.store(i32, b + w, 0);
-    Atomics.store(i32, b + WRITERS, 1);
+    this.ends.reset();
   }
 
-  /** One more write end exists (a Connection revived in another process). */
-  addWriter(): void {
-    Atomics.add(this.i32, this.base + WRITERS, 1);
+  /** An end of this ring leaves in a message (it counts as open from now, as a duplicated fd). */
+  sendEnd(end: End): void {
+    this.ends.sent(end);
   }
   /**
    * Every writer is gone (the one that held a write end was killed): readers see EOF once
    * drained, and a reader in the middle of a message it will never finish gets an EOFError.
    */
   forceEof(): void {
-    Atomics.store(this.i32, this.base + WRITERS, WRITERS_GONE);
+    this.ends.forceGone('write');
     this.signalReaders();
   }
-  /** A write end closed: when none is left, readers see EOF once drained. */
+  /** A write end held here closed: when none is left, readers see EOF once drained. */
   dropWriter(): void {
-    Atomics.sub(this.i32, this.base + WRITERS, 1);
+    this.ends.drop('write');
     this.signalReaders();
+  }
+  /** A read end held here closed: when none is left, a writer waiting for room gets BrokenPipeError. */
+  dropReader(): void {
+    if (this.ends.drop('read') <= 0) this.wake(TAIL);
   }
 }
 registerPrimitive(Ring);

@@ -6,13 +6,14 @@
 // room, as CPython's does on its pipe).
 import { registerKind, SEND } from '../codec/codec.js';
 import { core } from '../core/core.js';
-import { EmptyError, FullError, ValueError } from '../errors.js';
+import { EmptyError, FullError, TimeoutError, ValueError } from '../errors.js';
 import { WAITABLE, type WaitTarget } from '../process/waitable.js';
 import { waitReadable } from '../connection/connection.js';
+import { senderOf } from '../connection/sender.js';
 import { decodeIncoming, decodeOutgoing, outgoing, Ring, type Outgoing } from '../connection/ring.js';
 import { Fifo } from './fifo.js';
 import { expired, NOT_EQUAL, runAsync, runSync, type Steps } from '../sync/primitive.js';
-import { blockOptions, deadlineOf, type BlockOptions } from '../util/options.js';
+import { blockOptions, deadlineOf, waitOptions, type BlockArg, type WaitOptions } from '../util/options.js';
 
 /** Ring bytes of a queue: items larger than half of it stream through. */
 export const QUEUE_CAPACITY = 1 << 18;
@@ -21,7 +22,9 @@ const NONE = Symbol('none');
 const FLUSH_SLICE_MS = 100;
 
 type QueueHandle = { ring: Ring; maxsize: number };
-type PutOptions = BlockOptions | number | boolean;
+/** `{ block?, timeout?, signal? }`, a timeout in ms, or Python's positional `block` (then `timeout`). */
+export type QueueOptions = BlockArg;
+type PutOptions = QueueOptions;
 
 abstract class QueueBase {
   protected readonly ring: Ring;
@@ -42,9 +45,8 @@ abstract class QueueBase {
     if (this.closedHere) throw new ValueError(`${what}: the queue is closed`);
   }
 
-  private getSteps(options: PutOptions | undefined, what: string): Steps<unknown> {
+  private getSteps(block: boolean, ms: number, what: string): Steps<unknown> {
     this.check(what);
-    const { block, ms } = blockOptions(options, what);
     return this.taken(block ? deadlineOf(ms) : 0, what);
   }
   private *taken(deadline: number, what: string): Steps<unknown> {
@@ -68,24 +70,32 @@ abstract class QueueBase {
   }
   protected afterGet(): void {}
 
-  /** Removes and returns an item; EmptyError after the timeout (at once with { block: false }). */
-  get(options?: PutOptions): Promise<unknown> {
+  /**
+   * Removes and returns an item; EmptyError after the timeout (at once with { block: false }).
+   * An abort of `signal` rejects with its reason and takes no item.
+   */
+  get(options?: PutOptions, timeout?: number | null): Promise<unknown> {
     try {
-      if (options === undefined) {
+      if (options === undefined && timeout === undefined) {
         const v = this.tryGet();
         if (v !== NONE) return Promise.resolve(v);
       }
-      return runAsync(core(), this.getSteps(options, `${this.constructor.name}.get`));
+      const what = `${this.constructor.name}.get`;
+      const { block, ms, signal } = blockOptions(options, what, timeout);
+      signal?.throwIfAborted();
+      return runAsync(core(), this.getSteps(block, ms, what), { signal });
     } catch (e) {
       return Promise.reject(e);
     }
   }
-  getSync(options?: PutOptions): unknown {
-    if (options === undefined) {
+  getSync(options?: PutOptions, timeout?: number | null): unknown {
+    if (options === undefined && timeout === undefined) {
       const v = this.tryGet();
       if (v !== NONE) return v;
     }
-    return runSync(core(), this.getSteps(options, `${this.constructor.name}.getSync`));
+    const what = `${this.constructor.name}.getSync`;
+    const { block, ms } = blockOptions(options, what, timeout);
+    return runSync(core(), this.getSteps(block, ms, what));
   }
   getNowait(): unknown {
     return this.getSync({ block: false });
@@ -110,19 +120,18 @@ export class SimpleQueue extends QueueBase {
   constructor(ring?: Ring) {
     super(ring instanceof Ring ? ring : new Ring(QUEUE_CAPACITY));
   }
-  /** Puts an item, waiting for room in the ring if the consumer is behind. */
+  /** Puts an item, waiting for room in the ring if the consumer is behind; puts keep their call order. */
   put(obj: unknown): Promise<void> {
     try {
       this.check('SimpleQueue.put');
-      if (this.ring.tryWrite(obj)) return Promise.resolve();
-      return runAsync(core(), this.ring.writeSteps(outgoing(obj, 'obj'), -1)).then(() => undefined);
+      return senderOf(this.ring).send(obj, null);
     } catch (e) {
       return Promise.reject(e);
     }
   }
   putSync(obj: unknown): void {
     this.check('SimpleQueue.putSync');
-    if (!this.ring.tryWrite(obj)) runSync(core(), this.ring.writeSteps(outgoing(obj, 'obj'), -1));
+    senderOf(this.ring).sendSync(obj, null, 'SimpleQueue.putSync');
   }
   empty(): boolean {
     return !this.ring.readable();
@@ -175,9 +184,8 @@ export class Queue extends QueueBase {
     }
   }
 
-  private *putSteps(obj: unknown, options: PutOptions | undefined, what: string): Steps<void> {
+  private *putSteps(obj: unknown, block: boolean, ms: number, what: string): Steps<void> {
     this.check(what);
-    const { block, ms } = blockOptions(options, what);
     if (typeof obj !== 'string' && !(obj instanceof Uint8Array)) outgoing(obj, 'obj'); // encoding errors surface here, at the put
     yield* this.reserveSteps(block, block ? deadlineOf(ms) : 0, what);
     this.enqueue(obj);
@@ -246,20 +254,26 @@ export class Queue extends QueueBase {
   }
 
   /** Puts an item; waits only while a bounded queue is full (FullError after the timeout). */
-  put(obj: unknown, options?: PutOptions): Promise<void> {
+  /** An abort of `signal` (while a bounded queue is full) rejects with its reason; nothing is put. */
+  put(obj: unknown, options?: PutOptions, timeout?: number | null): Promise<void> {
     try {
-      return runAsync(core(), this.putSteps(obj, options, `${this.constructor.name}.put`));
+      const what = `${this.constructor.name}.put`;
+      const { block, ms, signal } = blockOptions(options, what, timeout);
+      signal?.throwIfAborted();
+      return runAsync(core(), this.putSteps(obj, block, ms, what), { signal });
     } catch (e) {
       return Promise.reject(e);
     }
   }
-  putSync(obj: unknown, options?: PutOptions): void {
-    if (options === undefined && this.maxsize === 0 && !this.closedHere && (typeof obj === 'string' || obj instanceof Uint8Array)) {
+  putSync(obj: unknown, options?: PutOptions, timeout?: number | null): void {
+    if (options === undefined && timeout === undefined && this.maxsize === 0 && !this.closedHere && (typeof obj === 'string' || obj instanceof Uint8Array)) {
       Atomics.add(core().i32, this.word(ITEMS), 1);
       this.enqueue(obj);
       return;
     }
-    runSync(core(), this.putSteps(obj, options, `${this.constructor.name}.putSync`));
+    const what = `${this.constructor.name}.putSync`;
+    const { block, ms } = blockOptions(options, what, timeout);
+    runSync(core(), this.putSteps(obj, block, ms, what));
   }
   putNowait(obj: unknown): void {
     this.putSync(obj, { block: false });
@@ -321,22 +335,32 @@ export class JoinableQueue extends Queue {
     }
   }
 
-  private *joinSteps(): Steps<void> {
+  private *joinSteps(deadline: number, what: string): Steps<void> {
     const i32 = core().i32, w = this.word(UNFINISHED);
     for (;;) {
       const n = Atomics.load(i32, w);
       if (n <= 0) return;
+      if (expired(deadline)) throw new TimeoutError(`${what}: ${n} items not yet marked done after the timeout`);
       Atomics.add(i32, this.word(UNFINISHED_SLEEPERS), 1);
-      yield { index: w, expected: n, deadline: -1 };
+      yield { index: w, expected: n, deadline };
       Atomics.sub(i32, this.word(UNFINISHED_SLEEPERS), 1);
     }
   }
-  /** Resolves when every item put has been marked done with taskDone(). */
-  join(): Promise<void> {
-    return runAsync(core(), this.joinSteps());
+  /**
+   * Resolves when every item put has been marked done with taskDone(). Beyond Python: a
+   * timeout (TimeoutError) and a signal (rejects with its reason).
+   */
+  join(options?: number | null | WaitOptions): Promise<void> {
+    try {
+      const { ms, signal } = waitOptions(options, 'JoinableQueue.join');
+      signal?.throwIfAborted();
+      return runAsync(core(), this.joinSteps(deadlineOf(ms), 'JoinableQueue.join'), { signal });
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
-  joinSync(): void {
-    runSync(core(), this.joinSteps());
+  joinSync(options?: number | null | WaitOptions): void {
+    runSync(core(), this.joinSteps(deadlineOf(waitOptions(options, 'JoinableQueue.joinSync').ms), 'JoinableQueue.joinSync'));
   }
 }
 registerKind('queues.JoinableQueue', (d) => new JoinableQueue(d as QueueHandle));

@@ -4,9 +4,9 @@
 import { BrokenBarrierError } from '../errors.js';
 import { describeTarget, type AnyFunction, type TargetSpec } from '../targets/describe.js';
 import { loadInBackground } from '../targets/load.js';
-import { checkPositiveInt, deadlineOf, timeoutMs } from '../util/options.js';
+import { checkPositiveInt, deadlineOf, timeoutMs, waitOptions, type WaitOptions } from '../util/options.js';
 import { Condition } from './condition.js';
-import { Attach, Primitive, registerPrimitive, runAsync, runSync, Settle, type Handle, type StepsWithSettle } from './primitive.js';
+import { abortRequested, Attach, Primitive, registerPrimitive, runAsync, runSync, Settle, UNINTERRUPTIBLE, type Handle, type StepsWithSettle } from './primitive.js';
 
 const STATE = 0, COUNT = 1;
 const LOADING = 'Barrier.waitSync: the barrier action is still being imported in this process; use await barrier.wait()';
@@ -66,9 +66,10 @@ export class Barrier extends Primitive {
 
   private *waitSteps(deadline: number, what: string): StepsWithSettle<number> {
     const cond = this.#cond;
-    if (!cond.tryAcquire()) yield* cond.acquireSteps(-1);
+    // The barrier's own lock is held only briefly: these waits are not cancelled by an abort.
+    if (!cond.tryAcquire()) yield* cond.acquireSteps(UNINTERRUPTIBLE);
     try {
-      while (this.state === DRAINING || this.state === RESETTING) yield* cond.waitSteps(-1, what);
+      while (this.state === DRAINING || this.state === RESETTING) yield* cond.waitSteps(UNINTERRUPTIBLE, what);
       if (this.state < 0) throw new BrokenBarrierError();
       const index = this.count;
       this.count = index + 1;
@@ -90,6 +91,9 @@ export class Barrier extends Primitive {
         } else {
           while (this.state === FILLING) {
             if (!(yield* cond.waitSteps(deadline, what)) && this.state === FILLING) {
+              // An aborted party withdraws (the finally below takes it off the count): the
+              // barrier is as it was, and the driver rejects with the signal's reason.
+              if (abortRequested()) return -1;
               this.breakNow();
               throw new BrokenBarrierError(`${what}: timed out; the barrier is now broken`);
             }
@@ -109,20 +113,27 @@ export class Barrier extends Primitive {
     }
   }
 
-  private deadline(timeout: number | null | undefined, what: string): number {
-    return deadlineOf(timeout === undefined || timeout === null ? this.#timeout : timeoutMs(timeout, what));
+  private deadline(timeout: number | null | undefined | WaitOptions, what: string): { deadline: number; signal: AbortSignal | null } {
+    const { ms, signal } = waitOptions(timeout, what);
+    const given = timeout !== undefined && timeout !== null && (typeof timeout === 'number' || timeout.timeout !== undefined && timeout.timeout !== null);
+    return { deadline: deadlineOf(given ? ms : this.#timeout), signal };
   }
 
-  /** Resolves with this party's arrival index (0 .. parties-1) once all have arrived. */
-  wait(timeout?: number | null): Promise<number> {
+  /**
+   * Resolves with this party's arrival index (0 .. parties-1) once all have arrived. A timeout
+   * breaks the barrier (as in Python); an abort of `signal` only withdraws this party.
+   */
+  wait(timeout?: number | null | WaitOptions): Promise<number> {
     try {
-      return runAsync(this.core, this.waitSteps(this.deadline(timeout, 'Barrier.wait'), 'Barrier.wait'));
+      const { deadline, signal } = this.deadline(timeout, 'Barrier.wait');
+      signal?.throwIfAborted();
+      return runAsync(this.core, this.waitSteps(deadline, 'Barrier.wait'), { signal });
     } catch (e) {
       return Promise.reject(e);
     }
   }
-  waitSync(timeout?: number | null): number {
-    return runSync(this.core, this.waitSteps(this.deadline(timeout, 'Barrier.waitSync'), 'Barrier.waitSync'));
+  waitSync(timeout?: number | null | WaitOptions): number {
+    return runSync(this.core, this.waitSteps(this.deadline(timeout, 'Barrier.waitSync').deadline, 'Barrier.waitSync'));
   }
 
   /** Returns the barrier to its empty state; parties waiting now get BrokenBarrierError. */

@@ -6,7 +6,7 @@
 //   woken   notifications taken            futex   bumped by every notify: the word slept on
 //   sleepers  waiters inside the futex wait: notify makes a system call only when there are some
 import { ValueError } from '../errors.js';
-import { blockOptions, deadlineOf, remaining } from '../util/options.js';
+import { deadlineOf, remaining, waitOptions, type WaitOptions } from '../util/options.js';
 import { Acquirable, type AcquireOptions } from './acquirable.js';
 import { Lock } from './lock.js';
 import { RLock } from './rlock.js';
@@ -44,11 +44,11 @@ export class Condition extends Acquirable {
   acquireSteps(deadline: number): Steps<boolean> {
     return this.#lock.acquireSteps(deadline);
   }
-  override acquireSync(options?: AcquireOptions): boolean {
-    return this.#lock.acquireSync(options);
+  override acquireSync(options?: AcquireOptions, timeout?: number | null): boolean {
+    return this.#lock.acquireSync(options, timeout);
   }
-  override acquire(options?: AcquireOptions): Promise<boolean> {
-    return this.#lock.acquire(options);
+  override acquire(options?: AcquireOptions, timeout?: number | null): Promise<boolean> {
+    return this.#lock.acquire(options, timeout);
   }
   release(): void {
     this.#lock.release();
@@ -77,7 +77,7 @@ export class Condition extends Acquirable {
         Atomics.add(i32, b + WOKEN, 1);
         return true;
       }
-      if (r === TIMED_OUT || expired(deadline)) {
+      if (expired(deadline) || r === TIMED_OUT) {
         // Leave as if notified, so that total - wakeup still counts the waiters left.
         Atomics.add(i32, b + WAKEUP, 1);
         Atomics.add(i32, b + WOKEN, 1);
@@ -90,31 +90,34 @@ export class Condition extends Acquirable {
   }
 
   /** Releases the lock, sleeps until notified (true) or the timeout ends (false), re-acquires. */
-  wait(timeout?: number | null): Promise<boolean> {
+  /** An abort of `signal` rejects with its reason once the lock is held again, as after a timeout. */
+  wait(timeout?: number | null | WaitOptions): Promise<boolean> {
     try {
-      return runAsync(this.core, this.waitSteps(deadlineOf(blockOptions(timeout, 'Condition.wait').ms), 'Condition.wait'));
+      const { ms, signal } = waitOptions(timeout, 'Condition.wait');
+      return runAsync(this.core, this.waitSteps(deadlineOf(ms), 'Condition.wait'), { signal });
     } catch (e) {
       return Promise.reject(e);
     }
   }
-  waitSync(timeout?: number | null): boolean {
-    return runSync(this.core, this.waitSteps(deadlineOf(blockOptions(timeout, 'Condition.waitSync').ms), 'Condition.waitSync'));
+  waitSync(timeout?: number | null | WaitOptions): boolean {
+    return runSync(this.core, this.waitSteps(deadlineOf(waitOptions(timeout, 'Condition.waitSync').ms), 'Condition.waitSync'));
   }
 
   /** Waits until predicate() is truthy; returns its last value (falsy when the timeout ended). */
-  async waitFor<T>(predicate: () => T | Promise<T>, timeout?: number | null): Promise<T> {
+  async waitFor<T>(predicate: () => T | Promise<T>, timeout?: number | null | WaitOptions): Promise<T> {
     checkPredicate(predicate, 'Condition.waitFor');
-    const deadline = deadlineOf(blockOptions(timeout, 'Condition.waitFor').ms);
+    const { ms, signal } = waitOptions(timeout, 'Condition.waitFor');
+    const deadline = deadlineOf(ms);
     let result = await predicate();
     while (!result && !expired(deadline)) {
-      await this.wait(deadline < 0 ? null : remaining(deadline));
+      await this.wait({ timeout: deadline < 0 ? null : remaining(deadline), signal });
       result = await predicate();
     }
     return result;
   }
-  waitForSync<T>(predicate: () => T, timeout?: number | null): T {
+  waitForSync<T>(predicate: () => T, timeout?: number | null | WaitOptions): T {
     checkPredicate(predicate, 'Condition.waitForSync');
-    const deadline = deadlineOf(blockOptions(timeout, 'Condition.waitForSync').ms);
+    const deadline = deadlineOf(waitOptions(timeout, 'Condition.waitForSync').ms);
     let result = predicate();
     while (!result && !expired(deadline)) {
       this.waitSync(deadline < 0 ? null : remaining(deadline));

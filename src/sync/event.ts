@@ -1,6 +1,6 @@
 // Event: a flag word and a count of sleepers; set() wakes everyone, with a system call only
 // when someone sleeps.
-import { blockOptions, deadlineOf } from '../util/options.js';
+import { deadlineOf, waitOptions, type WaitOptions } from '../util/options.js';
 import { Attach, expired, NOT_EQUAL, Primitive, registerPrimitive, runAsync, runSync, type Steps } from './primitive.js';
 
 const FLAG = 0, SLEEPERS = 1;
@@ -35,17 +35,20 @@ export class Event extends Primitive {
   }
 
   /** Resolves with the flag once it is set, or when the timeout (ms) ends. */
-  wait(timeout?: number | null): Promise<boolean> {
+  wait(timeout?: number | null | WaitOptions): Promise<boolean> {
     try {
+      const { ms, signal } = waitOptions(timeout, 'Event.wait');
+      signal?.throwIfAborted();
       if (this.isSet()) return Promise.resolve(true);
-      return runAsync(this.core, this.waitSteps(deadlineOf(blockOptions(timeout, 'Event.wait').ms)));
+      return runAsync(this.core, this.waitSteps(deadlineOf(ms)), { signal });
     } catch (e) {
       return Promise.reject(e);
     }
   }
-  waitSync(timeout?: number | null): boolean {
+  waitSync(timeout?: number | null | WaitOptions): boolean {
+    const { ms } = waitOptions(timeout, 'Event.waitSync');
     if (this.isSet()) return true;
-    return runSync(this.core, this.waitSteps(deadlineOf(blockOptions(timeout, 'Event.waitSync').ms)));
+    return runSync(this.core, this.waitSteps(deadlineOf(ms)));
   }
 
   override toString(): string {

@@ -4,7 +4,7 @@
 // holder dies stays held: acquire({ timeout }) then returns false after the timeout.
 import { ValueError } from '../errors.js';
 import { Acquirable } from './acquirable.js';
-import { Attach, expired, NOT_EQUAL, registerPrimitive, TIMED_OUT, type Steps } from './primitive.js';
+import { Attach, expired, NOT_EQUAL, registerPrimitive, UNINTERRUPTIBLE, type Steps } from './primitive.js';
 import type { Core } from '../core/core.js';
 
 /** The sleeping path of a three-state mutex at i32[index]. */
@@ -15,8 +15,7 @@ export function* mutexSteps(i32: Int32Array, index: number, deadline: number): S
   for (;;) {
     if (Atomics.exchange(i32, index, 2) === 0) return true;
     if (expired(deadline)) return false;
-    const r = yield { index, expected: 2, deadline };
-    if (r === TIMED_OUT) return Atomics.compareExchange(i32, index, 0, 2) === 0;
+    yield { index, expected: 2, deadline };
   }
 }
 
@@ -48,13 +47,13 @@ export class Lock extends Acquirable {
     return ok;
   }
 
-  override acquireSync(options?: Parameters<Acquirable['acquireSync']>[0]): boolean {
+  override acquireSync(options?: Parameters<Acquirable['acquireSync']>[0], timeout?: number | null): boolean {
     // The hot path, kept free of any call: an uncontended acquire is one compareExchange.
-    if (options === undefined && Atomics.compareExchange(this.i32, this.base, 0, 1) === 0) {
+    if (options === undefined && timeout === undefined && Atomics.compareExchange(this.i32, this.base, 0, 1) === 0) {
       this.#held++;
       return true;
     }
-    return super.acquireSync(options);
+    return super.acquireSync(options, timeout);
   }
 
   release(): void {
@@ -76,7 +75,7 @@ export class Lock extends Acquirable {
     return 1;
   }
   *restoreSteps(_saved: number): Steps<void> {
-    if (!this.tryAcquire()) yield* this.acquireSteps(-1);
+    if (!this.tryAcquire()) yield* this.acquireSteps(UNINTERRUPTIBLE);
   }
 
   /** @internal One guarded access for a shared value. */

@@ -28,6 +28,8 @@ export interface Sleep {
   spin?: boolean;
   /** Spin 16 times longer: the peer is in the middle of a transfer and answers within ~0.1 ms. */
   long?: boolean;
+  /** An abort does not cut this sleep short (its deadline is only a time to look around). */
+  firm?: boolean;
 }
 
 /** Spin iterations before sleeping (MPTS_SPIN overrides; 0 disables). */
@@ -46,38 +48,130 @@ export type Steps<T> = Generator<Sleep, T, WaitResult>;
 export type StepsWithSettle<T> = Generator<Sleep | Settle, T, WaitResult>;
 
 export function runSync<T>(c: Core, steps: StepsWithSettle<T>): T {
-  let r = steps.next();
-  while (!r.done) {
-    const s = r.value;
-    if (s instanceof Settle) r = steps.throw(new TypeError(s.syncError));
-    else if (s.spin) r = steps.next(spinWhile(c.i32, s));
-    else r = steps.next(c.wait(s.index, s.expected, remaining(s.deadline)));
+  // (A sync run inside an async one's step, such as a queue writing what fits now, is not
+  // the call that was aborted.)
+  const outer = active;
+  active = null;
+  try {
+    let r = steps.next();
+    while (!r.done) {
+      const s = r.value;
+      if (s instanceof Settle) r = steps.throw(new TypeError(s.syncError));
+      else if (s.spin) r = steps.next(spinWhile(c.i32, s));
+      else r = steps.next(c.wait(s.index, s.expected, remaining(s.deadline)));
+    }
+    return r.value;
+  } finally {
+    active = outer;
   }
-  return r.value;
 }
 
-/** weak: the sleeps do not keep the event loop alive (a background listener's). */
-export async function runAsync<T>(c: Core, steps: StepsWithSettle<T>, weak = false): Promise<T> {
-  let r = steps.next();
+/**
+ * A deadline for a wait that must finish whatever happens (re-acquiring a Condition's lock
+ * after its wait, the rest of a message already begun): an abort does not end it.
+ */
+export const UNINTERRUPTIBLE = -2;
+
+export interface RunOptions {
+  /** The sleeps do not keep the event loop alive (a background listener's). */
+  weak?: boolean;
+  /** Aborting ends the call: the algorithm takes its timeout path, and the call rejects with the signal's reason. */
+  signal?: AbortSignal | null;
+}
+
+/**
+ * The run whose step is executing now (steps run synchronously between two sleeps, so one
+ * slot is enough): expired() asks it whether its signal has aborted. An algorithm therefore
+ * needs no code of its own for cancellation: an abort is a deadline that has passed, and every
+ * algorithm already leaves the object as it was when its deadline passes.
+ */
+let active: { signal: AbortSignal; observed: boolean } | null = null;
+
+export async function runAsync<T>(c: Core, steps: StepsWithSettle<T>, options?: RunOptions): Promise<T> {
+  const weak = options?.weak ?? false;
+  const signal = options?.signal;
+  if (!signal) {
+    let r = steps.next();
+    while (!r.done) {
+      const s = r.value;
+      if (s instanceof Settle) {
+        try {
+          await s.promise;
+        } catch (e) {
+          r = steps.throw(e);
+          continue;
+        }
+        r = steps.next(WOKEN);
+      } else if (s.spin) r = steps.next(spinWhile(c.i32, s));
+      else r = steps.next(await c.waitAsync(s.index, s.expected, remaining(s.deadline), weak));
+    }
+    return r.value;
+  }
+  signal.throwIfAborted();
+  const run = { signal, observed: false };
+  const step = (f: () => IteratorResult<Sleep | Settle, T>) => {
+    const outer = active;
+    active = run;
+    try {
+      return f();
+    } catch (e) {
+      if (run.observed) throw signal.reason;
+      throw e;
+    } finally {
+      active = outer;
+    }
+  };
+  let r = step(() => steps.next());
   while (!r.done) {
     const s = r.value;
     if (s instanceof Settle) {
-      try {
-        await s.promise;
-      } catch (e) {
-        r = steps.throw(e);
-        continue;
-      }
-      r = steps.next(WOKEN);
-    } else if (s.spin) r = steps.next(spinWhile(c.i32, s));
-    else r = steps.next(await c.waitAsync(s.index, s.expected, remaining(s.deadline), weak));
+      let failed = false, error: unknown;
+      await s.promise.then(undefined, (e: unknown) => ((failed = true), (error = e)));
+      r = step(() => (failed ? steps.throw(error) : steps.next(WOKEN)));
+    } else if (s.spin) r = step(() => steps.next(spinWhile(c.i32, s)));
+    else if (signal.aborted && !firm(s)) r = step(() => steps.next(TIMED_OUT));
+    else {
+      const result = firm(s) ? await c.waitAsync(s.index, s.expected, remaining(s.deadline), weak) : await waitOrAbort(c, s, weak, signal);
+      r = step(() => steps.next(result));
+    }
   }
+  if (run.observed) throw signal.reason;
   return r.value;
 }
 
-/** True once a deadline from deadlineOf() has passed (never for -1). */
+const firm = (s: Sleep) => s.firm === true || s.deadline === UNINTERRUPTIBLE;
+
+/** One async sleep that an abort ends at once (waking the word, so the pending wait settles). */
+function waitOrAbort(c: Core, s: Sleep, weak: boolean, signal: AbortSignal): Promise<WaitResult> {
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      resolve(TIMED_OUT);
+      // Every sleeper re-checks its condition after a wake-up, so a spurious one is harmless.
+      c.wake(s.index, 0x7fffffff);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    void c.waitAsync(s.index, s.expected, remaining(s.deadline), weak).then((v) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(v);
+    });
+  });
+}
+
+/**
+ * True once a deadline from deadlineOf() has passed (never for -1), or once the signal of the
+ * call being run has aborted (never for UNINTERRUPTIBLE).
+ */
 export function expired(deadline: number): boolean {
+  if (deadline === UNINTERRUPTIBLE) return false;
+  if (active !== null && active.signal.aborted) {
+    active.observed = true;
+    return true;
+  }
   return deadline >= 0 && remaining(deadline) === 0;
+}
+/** The call being run was aborted (for an algorithm whose abort differs from its timeout). */
+export function abortRequested(): boolean {
+  return active !== null && active.signal.aborted;
 }
 export { deadlineOf };
 

@@ -5,7 +5,7 @@
 import { ValueError } from '../errors.js';
 import { Acquirable } from './acquirable.js';
 import { mutexRelease, mutexSteps } from './lock.js';
-import { Attach, ownerId, registerPrimitive, runSync, type Steps } from './primitive.js';
+import { Attach, ownerId, registerPrimitive, runSync, UNINTERRUPTIBLE, type Steps } from './primitive.js';
 
 const STATE = 0, OWNER = 1, DEPTH = 2;
 
@@ -58,7 +58,7 @@ export class RLock extends Acquirable {
     return depth;
   }
   *restoreSteps(saved: number): Steps<void> {
-    if (Atomics.compareExchange(this.i32, this.base + STATE, 0, 1) !== 0) yield* mutexSteps(this.i32, this.base + STATE, -1);
+    if (Atomics.compareExchange(this.i32, this.base + STATE, 0, 1) !== 0) yield* mutexSteps(this.i32, this.base + STATE, UNINTERRUPTIBLE);
     this.own(saved);
   }
 

@@ -4,7 +4,7 @@
 import { ValueError } from '../errors.js';
 import { checkPositiveInt } from '../util/options.js';
 import { Acquirable, type AcquireOptions } from './acquirable.js';
-import { Attach, NOT_EQUAL, registerPrimitive, TIMED_OUT, type Handle, type Steps } from './primitive.js';
+import { Attach, expired, NOT_EQUAL, registerPrimitive, type Handle, type Steps } from './primitive.js';
 
 const VALUE = 0, SLEEPERS = 1, BOUND = 2;
 
@@ -36,13 +36,13 @@ export class Semaphore extends Acquirable {
     }
   }
 
-  override acquireSync(options?: AcquireOptions): boolean {
+  override acquireSync(options?: AcquireOptions, timeout?: number | null): boolean {
     // The hot path, kept free of calls: one load and one compareExchange.
-    if (options === undefined) {
+    if (options === undefined && timeout === undefined) {
       const v = this.i32[this.base]; // a plain read is enough: the compareExchange validates it
       if (v > 0 && Atomics.compareExchange(this.i32, this.base, v, v - 1) === v) return true;
     }
-    return super.acquireSync(options);
+    return super.acquireSync(options, timeout);
   }
 
   *acquireSteps(deadline: number): Steps<boolean> {
@@ -50,10 +50,10 @@ export class Semaphore extends Acquirable {
     for (;;) {
       if ((yield { index: b + VALUE, expected: 0, deadline, spin: true }) === NOT_EQUAL && this.tryAcquire()) return true;
       Atomics.add(i32, b + SLEEPERS, 1);
-      const r = yield { index: b + VALUE, expected: 0, deadline };
+      yield { index: b + VALUE, expected: 0, deadline };
       Atomics.sub(i32, b + SLEEPERS, 1);
       if (this.tryAcquire()) return true;
-      if (r === TIMED_OUT) return false;
+      if (expired(deadline)) return false;
     }
   }
 
