@@ -231,7 +231,7 @@ export class Connection {
 
   [WAITABLE](): WaitTarget {
     const ring = this.reader('wait');
-    return { ready: () => ring.readable(), whenReady: (ms) => waitReadable(ring, ms) };
+    return { ready: () => ring.readable(), whenReady: (ms, signal) => waitReadable(ring, ms, false, signal ?? null) };
   }
 
   [SEND](): { kind: string; data: ConnectionHandle } {

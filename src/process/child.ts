@@ -54,6 +54,7 @@ export async function runChild(boot: BootMessage): Promise<void> {
       currentProcess();
       return;
     }
+    runtime.bootstrapping = true;
     const fn = await loadTarget(boot.spec);
     if (boot.subclass) {
       const self = Object.create(fn.prototype) as Process;
@@ -61,10 +62,12 @@ export async function runChild(boot: BootMessage): Promise<void> {
       await settleLoads();
       Process.adopt(self);
       setCurrentProcess(self);
+      runtime.bootstrapping = false;
       await self.run();
     } else {
       const args = decode(boot.args) as unknown[];
       await settleLoads();
+      runtime.bootstrapping = false;
       await fn(...args);
     }
     recordLast();

@@ -4,13 +4,13 @@
 import { signalNames } from '../util/signals.js';
 import { encode } from '../codec/codec.js';
 import { core } from '../core/core.js';
-import { ValueError } from '../errors.js';
+import { ProcessError, ValueError } from '../errors.js';
 import { startProcess } from '../spawn/process.js';
 import { startThread } from '../spawn/thread.js';
 import { STATUS_BYTES, type BootMessage, type ChildHandle } from '../spawn/types.js';
 import { describeTarget, type AnyFunction, type TargetRef, type TargetSpec } from '../targets/describe.js';
 import { logger } from '../util/logger.js';
-import { timeoutMs } from '../util/options.js';
+import { checkOptions, waitOptions, type WaitOptions } from '../util/options.js';
 import { resolveStartMethod } from './context.js';
 import { runtime, type StartMethod } from './runtime.js';
 import { WAITABLE, type WaitTarget } from './waitable.js';
@@ -34,6 +34,7 @@ interface State {
   /** the object standing for the running process itself (currentProcess()) */
   self: boolean;
   pid: number | null;
+  sentinel: { [WAITABLE](): WaitTarget } | null;
 }
 
 const states = new WeakMap<object, State>();
@@ -57,6 +58,7 @@ export class Process {
 
   constructor(options: ProcessOptions = {}) {
     if (typeof options !== 'object' || options === null) throw new TypeError('Process: expected an options object { target?, args?, name?, daemon? }');
+    checkOptions(options, ['target', 'args', 'name', 'daemon'], 'Process');
     const { target = null, args = [], name, daemon } = options;
     if (target !== null && typeof target !== 'function' && !(typeof target === 'object' && 'module' in target)) {
       throw new TypeError(`Process: target must be a function or { module, name }, got ${typeof target}`);
@@ -68,7 +70,7 @@ export class Process {
       name: name ?? `${classLabel(new.target)}-${identity.join(':')}`,
       daemon: daemon ?? runtime.daemon,
       authkey: runtime.authkey,
-      handle: null, closed: false, self: false, pid: null,
+      handle: null, closed: false, self: false, pid: null, sentinel: null,
     });
   }
 
@@ -84,6 +86,7 @@ export class Process {
     if (s.handle) throw new ValueError('cannot start a process twice');
     if (s.self) throw new ValueError('cannot start the current process');
     if (runtime.daemon) throw new ValueError('daemonic processes are not allowed to have children');
+    if (runtime.bootstrapping) throw new ProcessError(BOOTSTRAPPING);
     const method = resolveStartMethod((this.constructor as typeof Process).startMethod);
     const subclass = Object.getPrototypeOf(this).run !== Process.prototype.run;
     let spec: TargetSpec | null = null;
@@ -109,25 +112,19 @@ export class Process {
     logger.debug(`started ${s.name} (${method})`);
   }
 
-  async join(timeout?: number | null): Promise<void> {
+  /**
+   * Resolves when the child has ended, or after `timeout` ms (check exitcode); an abort of
+   * `signal` rejects with its reason (the child runs on).
+   */
+  async join(timeout?: number | null | WaitOptions): Promise<void> {
     const s = this.checkOpen();
     if (s.self) throw new ValueError('can only join a child process');
     if (!s.handle) throw new ValueError('can only join a started process');
-    const ms = timeoutMs(timeout, 'join');
+    const { ms, signal } = waitOptions(timeout, 'join');
+    signal?.throwIfAborted();
     if (s.handle.exitcode !== null) return;
-    if (ms < 0) {
-      // A daemonic child does not keep this process alive; whoever awaits its join does.
-      const keep = setInterval(() => {}, 1 << 30);
-      try {
-        await s.handle.exited;
-      } finally {
-        clearInterval(keep);
-      }
-      return;
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([s.handle.exited, new Promise((r) => (timer = setTimeout(r, ms)))]);
-    clearTimeout(timer);
+    // A daemonic child does not keep this process alive; whoever awaits its join does.
+    await settledWithin(s.handle.exited, ms, signal);
   }
 
   /** @internal Settles with the exit code; unlike join(), does not keep this process alive. */
@@ -137,11 +134,11 @@ export class Process {
     return s.handle.exited;
   }
 
-  joinSync(timeout?: number | null): void {
+  joinSync(timeout?: number | null | WaitOptions): void {
     const s = this.checkOpen();
     if (s.self) throw new ValueError('can only join a child process');
     if (!s.handle) throw new ValueError('can only join a started process');
-    s.handle.waitSync(timeoutMs(timeout, 'joinSync'));
+    s.handle.waitSync(waitOptions(timeout, 'joinSync').ms);
   }
 
   isAlive(): boolean {
@@ -201,21 +198,17 @@ export class Process {
   set authkey(v: Buffer | Uint8Array | string) {
     state(this).authkey = Buffer.from(v as Uint8Array);
   }
-  /** Ready when the process has ended: pass it to mp.wait(). */
+  /** Ready when the process has ended: pass it to mp.wait(). The same object at every read. */
   get sentinel(): { [WAITABLE](): WaitTarget } {
     const s = this.checkOpen();
     if (!s.handle) throw new ValueError('process not started');
     const h = s.handle;
-    return {
+    return (s.sentinel ??= {
       [WAITABLE]: () => ({
         ready: () => h.exitcode !== null || h.waitSync(0) !== null,
-        whenReady: (ms) => {
-          if (ms < 0) return h.exited.then(() => true);
-          let t: ReturnType<typeof setTimeout>;
-          return Promise.race([h.exited.then(() => true), new Promise<boolean>((r) => (t = setTimeout(() => r(false), ms)))]).finally(() => clearTimeout(t));
-        },
+        whenReady: (ms, signal) => settledWithin(h.exited, ms, signal ?? null).then(() => h.exitcode !== null),
       }),
-    };
+    });
   }
 
   toString(): string {
@@ -239,9 +232,39 @@ export class Process {
   static adopt(obj: object, args: unknown[] = []): void {
     states.set(obj, {
       target: null, args, name: runtime.name, daemon: runtime.daemon, authkey: runtime.authkey,
-      identity: runtime.identity, handle: null, closed: false, self: true, pid: runtime.pid,
+      identity: runtime.identity, handle: null, closed: false, self: true, pid: runtime.pid, sentinel: null,
     });
   }
+}
+
+/** Python's bootstrapping RuntimeError, in our words. */
+const BOOTSTRAPPING = `An attempt has been made to start a new process before the current process has finished its bootstrapping phase.
+
+    This probably means that the module defining the child's target starts processes (or a
+    Pool) at its top level: the child imports that module again to find its target (as Python's
+    spawn does), so the module starts a child, which imports it again, without end.
+    Put the code that starts processes under the guard, in the main module:
+
+        if (mp.isMainProcess()) {
+          // ... start processes, pools ...
+        }`;
+
+/**
+ * Resolves when `p` settles or after ms (-1: never), keeping the event loop alive meanwhile;
+ * rejects with the reason once `signal` aborts.
+ */
+function settledWithin(p: Promise<unknown>, ms: number, signal: AbortSignal | null): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => settle(resolve), ms < 0 ? 0x7fffffff : ms);
+    const onAbort = () => settle(() => reject(signal!.reason));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    void p.then(() => settle(resolve), () => settle(resolve));
+    function settle(how: () => void) {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      how();
+    }
+  });
 }
 
 let current: Process | null = null;

@@ -47,6 +47,8 @@ export const runtime = {
   counter: 0,
   startMethod: null as StartMethod | null,
   startMethodSetExplicitly: false,
+  /** A child importing its target's module (and decoding its arguments): it may not start children yet. */
+  bootstrapping: false,
 };
 
 /** Makes this thread/process the child described by its boot message. */

@@ -112,7 +112,7 @@ abstract class QueueBase {
   }
   [WAITABLE](): WaitTarget {
     const ring = this.ring;
-    return { ready: () => ring.readable(), whenReady: (ms) => waitReadable(ring, ms) };
+    return { ready: () => ring.readable(), whenReady: (ms, signal) => waitReadable(ring, ms, false, signal ?? null) };
   }
 }
 

@@ -68,6 +68,13 @@ export function warmThreadSpare(): void {
   s.worker.on('error', () => {});
 }
 
+// Non-daemonic children still running when this thread exits are joined first (Python's
+// atexit rule, as under `process`): process.exit() in the parent must not cut them short.
+const nonDaemonic = new Set<ChildHandle>();
+process.on('exit', () => {
+  for (const h of nonDaemonic) h.waitSync(-1);
+});
+
 export function startThread(boot: BootMessage, daemon: boolean): ChildHandle {
   const taken = spare?.alive ? spare : null;
   spare = null;
@@ -115,7 +122,7 @@ export function startThread(boot: BootMessage, daemon: boolean): ChildHandle {
     void worker.terminate();
   };
   let pid = native ? 0 : threadPid(process.pid, worker.threadId);
-  return {
+  const handle: ChildHandle = {
     exited,
     get exitcode() {
       return exitcode;
@@ -144,4 +151,9 @@ export function startThread(boot: BootMessage, daemon: boolean): ChildHandle {
       }
     },
   };
+  if (!daemon) {
+    nonDaemonic.add(handle);
+    void exited.then(() => nonDaemonic.delete(handle));
+  }
+  return handle;
 }

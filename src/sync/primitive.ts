@@ -107,53 +107,80 @@ export async function runAsync<T>(c: Core, steps: StepsWithSettle<T>, options?: 
     }
     return r.value;
   }
-  signal.throwIfAborted();
-  const run = { signal, observed: false };
-  const step = (f: () => IteratorResult<Sleep | Settle, T>) => {
-    const outer = active;
-    active = run;
-    try {
-      return f();
-    } catch (e) {
-      if (run.observed) throw signal.reason;
-      throw e;
-    } finally {
-      active = outer;
-    }
-  };
-  let r = step(() => steps.next());
-  while (!r.done) {
-    const s = r.value;
-    if (s instanceof Settle) {
-      let failed = false, error: unknown;
-      await s.promise.then(undefined, (e: unknown) => ((failed = true), (error = e)));
-      r = step(() => (failed ? steps.throw(error) : steps.next(WOKEN)));
-    } else if (s.spin) r = step(() => steps.next(spinWhile(c.i32, s)));
-    else if (signal.aborted && !firm(s)) r = step(() => steps.next(TIMED_OUT));
-    else {
-      const result = firm(s) ? await c.waitAsync(s.index, s.expected, remaining(s.deadline), weak) : await waitOrAbort(c, s, weak, signal);
-      r = step(() => steps.next(result));
-    }
-  }
-  if (run.observed) throw signal.reason;
-  return r.value;
+  return runAbortable(c, steps, weak, signal);
 }
 
 const firm = (s: Sleep) => s.firm === true || s.deadline === UNINTERRUPTIBLE;
 
-/** One async sleep that an abort ends at once (waking the word, so the pending wait settles). */
-function waitOrAbort(c: Core, s: Sleep, weak: boolean, signal: AbortSignal): Promise<WaitResult> {
-  return new Promise((resolve) => {
+/**
+ * runAsync with a signal. An abort takes effect at once, inside the abort event: the sleeping
+ * algorithm is resumed as if its deadline had passed, so whatever it held (a ring's read lock,
+ * a place among a lock's sleepers) is given back before abort() returns; the abandoned wait is
+ * then woken so that it settles (every sleeper re-checks its condition, so the spurious
+ * wake-up of others is harmless).
+ */
+function runAbortable<T>(c: Core, steps: StepsWithSettle<T>, weak: boolean, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const run = { signal, observed: false };
+    let sleeping: Sleep | null = null;
+    let turn = 0;
+    const finish = (ok: boolean, v: unknown) => {
+      signal.removeEventListener('abort', onAbort);
+      if (ok) resolve(v as T);
+      else reject(v);
+    };
+    const advance = (input: () => IteratorResult<Sleep | Settle, T>) => {
+      let r: IteratorResult<Sleep | Settle, T>;
+      const stepOnce = (f: () => IteratorResult<Sleep | Settle, T>): boolean => {
+        const outer = active;
+        active = run;
+        try {
+          r = f();
+          return true;
+        } catch (e) {
+          finish(false, run.observed ? signal.reason : e);
+          return false;
+        } finally {
+          active = outer;
+        }
+      };
+      if (!stepOnce(input)) return;
+      for (;;) {
+        if (r!.done) return finish(!run.observed, run.observed ? signal.reason : r!.value);
+        const s = r!.value;
+        if (s instanceof Settle) {
+          s.promise.then(() => advance(() => steps.next(WOKEN)), (e: unknown) => advance(() => steps.throw(e)));
+          return;
+        }
+        if (s.spin) {
+          if (!stepOnce(() => steps.next(spinWhile(c.i32, s)))) return;
+          continue;
+        }
+        if (signal.aborted && !firm(s)) {
+          if (!stepOnce(() => steps.next(TIMED_OUT))) return;
+          continue;
+        }
+        const mine = ++turn;
+        sleeping = s;
+        void c.waitAsync(s.index, s.expected, remaining(s.deadline), weak).then((v) => {
+          if (turn !== mine) return; // abandoned by an abort
+          sleeping = null;
+          advance(() => steps.next(v));
+        });
+        return;
+      }
+    };
     const onAbort = () => {
-      resolve(TIMED_OUT);
-      // Every sleeper re-checks its condition after a wake-up, so a spurious one is harmless.
+      const s = sleeping;
+      if (s === null || firm(s)) return; // the driver sees the abort at its next sleep
+      sleeping = null;
+      turn++;
+      advance(() => steps.next(TIMED_OUT));
       c.wake(s.index, 0x7fffffff);
     };
     signal.addEventListener('abort', onAbort, { once: true });
-    void c.waitAsync(s.index, s.expected, remaining(s.deadline), weak).then((v) => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(v);
-    });
+    advance(() => steps.next());
   });
 }
 
