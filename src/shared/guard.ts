@@ -36,7 +36,8 @@ export function checkOptionNames(options: unknown, known: readonly string[], wha
   }
 }
 
-function distance(a: string, b: string): number {
+/** Levenshtein distance, to name the option (or field) meant by a misspelt one. */
+export function distance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let prev = row[0];

@@ -7,7 +7,7 @@
 import { registerKind, SEND } from '../codec/codec.js';
 import { ValueError } from '../errors.js';
 import { describe } from '../util/options.js';
-import type { GuardLock } from './guard.js';
+import { distance, type GuardLock } from './guard.js';
 import { type Field, type Slot, type Struct } from './struct.js';
 import { fromStored, toStored, type TypeInfo, type TypedArrayOf } from './typecodes.js';
 
@@ -69,7 +69,7 @@ function makeViewClass(struct: Struct, mem: Mem, guarded: boolean): ViewCtor {
   const params = struct.fields.map((_, k) => `A${k}`);
   const body = `return class ${/^[A-Za-z_$][\w$]*$/.test(struct.name) ? struct.name : 'Record'} {
   #o; #l;
-  constructor(o, l) { this.#o = o; this.#l = l; }
+  constructor(o, l) { this.#o = o; this.#l = l; Object.preventExtensions(this); }
   ${members.join('\n  ')}
   toJSON() { return H.plain(this.#o, this.#l); }
   toString() { return H.repr(this.#o, this.#l); }
@@ -171,9 +171,12 @@ function encodeRecord(mem: Mem, struct: Struct, off: number, v: unknown, what: s
 }
 
 function nearest(name: string, fields: readonly Field[]): string {
-  const lower = name.toLowerCase();
-  const f = fields.find((f) => f.name.toLowerCase() === lower || (Math.abs(f.name.length - name.length) <= 1 && [...f.name].filter((c, i) => c !== name[i]).length <= 1));
-  return f ? `; did you mean '${f.name}'?` : '';
+  let best = '', bestDistance = 3;
+  for (const f of fields) {
+    const d = distance(f.name, name);
+    if (d < bestDistance && d < name.length) [best, bestDistance] = [f.name, d];
+  }
+  return best ? `; did you mean '${best}'?` : '';
 }
 
 /** Checks `values` (records in any accepted form) and returns their bytes, laid out one after another. */
@@ -184,7 +187,9 @@ export function encodeRecords(struct: Struct, values: readonly unknown[], what: 
 }
 /** Writes one record at `off` in `mem`, checked first. */
 export function writeRecord(mem: Mem, struct: Struct, off: number, v: unknown, what: string): void {
-  mem.u8.set(encodeRecords(struct, [v], what), off);
+  const scratch = memOf(new ArrayBuffer(Math.ceil(struct.size / 8) * 8));
+  encodeRecord(scratch, struct, 0, v, what);
+  mem.u8.set(scratch.u8.subarray(0, struct.size), off);
 }
 
 function plainRecord(mem: Mem, struct: Struct, off: number): Record<string, unknown> {
