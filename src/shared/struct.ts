@@ -6,7 +6,7 @@
 import { ValueError } from '../errors.js';
 import { describe } from '../util/options.js';
 import { typeInfo, type Typecode, type TypeInfo, type TypedArrayOf } from './typecodes.js';
-import type { ScalarOf, Writable } from './guard.js';
+import { checkOptionNames, type ScalarOf, type Writable } from './guard.js';
 
 /** A field: a typecode, a nested Struct, or a fixed-length array of either (`['B', 8]`). */
 export type FieldType = Typecode | Struct | readonly [Typecode | Struct, number];
@@ -66,7 +66,7 @@ export class Struct<F extends Fields = Fields> {
 
   /** Declares a record type; `options.name` names it (default 'Struct'). Identical declarations give the same Struct. */
   constructor(fields: F, options?: { name?: string }) {
-    checkStructOptions(options);
+    checkOptionNames(options, ['name'], 'Struct');
     const name = options?.name ?? 'Struct';
     if (typeof name !== 'string' || !name) throw new TypeError(`Struct: option name must be a non-empty string, got ${describe(name)}`);
     if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) {
@@ -105,12 +105,6 @@ export class Struct<F extends Fields = Fields> {
   toString(): string {
     return `<Struct ${this.name} { ${this.fields.map((f) => `${f.name}: ${describeSlot(f.slot)} @${f.offset}`).join(', ')} } size ${this.size}>`;
   }
-}
-
-function checkStructOptions(options: unknown): void {
-  if (options === undefined) return;
-  if (options === null || typeof options !== 'object') throw new TypeError(`Struct: options must be an object ({ name }), got ${describe(options)}`);
-  for (const k of Object.keys(options)) if (k !== 'name') throw new TypeError(`Struct: unknown option '${k}' (the only option is 'name')`);
 }
 
 function slotOf(spec: unknown, what: string): Slot {
