@@ -89,3 +89,14 @@ row('Array reads/s, lock taken per access', {
   peers: { 'CPython Array (synchronized)': () => python(['reads', 'synced', 2_000_000]).per_sec },
   bar: { 'CPython Array (synchronized)': 'ratio >= 10' },
 });
+
+// Records (issue 10): one field of an element of a RawArray of Point records, as CPython's
+// A[i % 1000].x over a RawArray of a ctypes Structure.
+const Point = mp.Struct({ x: 'd', y: 'd' }, { name: 'Point' });
+const points = mp.RawArray(Point, Array.from({ length: 1000 }, (_, i) => [i, -i]));
+row('RawArray of Point records reads/s (A.get(i % 1000).x)', {
+  unit: 'reads/s',
+  ours: ((loop) => () => loop(points, READS))(readsLoop('a.get(i % 1000).x')),
+  peers: { 'CPython RawArray of Point (A[i % 1000].x)': () => python(['recordreads', 2_000_000]).per_sec },
+  bar: { 'CPython RawArray of Point (A[i % 1000].x)': 'ratio >= 10' },
+});

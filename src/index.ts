@@ -18,6 +18,7 @@ import { Event as EventClass } from './sync/event.js';
 import { Barrier as BarrierClass } from './sync/barrier.js';
 import { Value as ValueClass, RawValue as RawValueClass } from './shared/value.js';
 import { SharedArray, RawArray as RawArrayClass } from './shared/array.js';
+import { Struct as StructClass } from './shared/struct.js';
 import { SharedMemory as SharedMemoryClass } from './shared/shared-memory.js';
 import { ShareableList as ShareableListClass } from './shared/shareable-list.js';
 import { Pipe } from './connection/connection.js';
@@ -38,7 +39,7 @@ import { inspectAsString } from './util/inspect.js';
 import { Primitive } from './sync/primitive.js';
 import { Connection as ConnectionClass } from './connection/connection.js';
 
-inspectAsString(ProcessClass, Primitive, ValueClass, SharedArray, ConnectionClass, SharedMemoryClass, ShareableListClass, SimpleQueueClass, QueueClass);
+inspectAsString(ProcessClass, Primitive, ValueClass, SharedArray, StructClass, ConnectionClass, SharedMemoryClass, ShareableListClass, SimpleQueueClass, QueueClass);
 
 export const Process = callable(ProcessClass);
 export type Process = ProcessClass;
@@ -57,18 +58,54 @@ export type Event = EventClass;
 export const Barrier = callable(BarrierClass);
 export type Barrier = BarrierClass;
 export type { AcquireOptions } from './sync/acquirable.js';
-// The four typed factories keep their typecode when called without `new` (a plain Callable
-// would widen it: mp.Value('i', 0).value would be number | bigint | string).
-export const Value = callable(ValueClass) as typeof ValueClass & (<C extends Typecode>(...args: ConstructorParameters<typeof ValueClass<C>>) => ValueClass<C>);
-export type Value<C extends Typecode = Typecode> = ValueClass<C>;
-export const RawValue = callable(RawValueClass) as typeof RawValueClass & (<C extends Typecode>(...args: ConstructorParameters<typeof RawValueClass<C>>) => RawValueClass<C>);
-export type RawValue<C extends Typecode = Typecode> = RawValueClass<C>;
+// The four typed factories keep their typecode (or Struct) when called without `new` (a plain
+// Callable would widen it: mp.Value('i', 0).value would be number | bigint | string), and say
+// that `{ lock: false }` gives the raw object, as Python's factories do.
+type NoLock = SharedOptions & { lock: false };
+interface ValueFactory {
+  new <C extends Code>(typecode: C | RawValueClass<C>, initial: Writable<C> | undefined, options: NoLock): RawValueClass<C>;
+  new <C extends Code>(typecode: C | RawValueClass<C>, initial?: Writable<C>, options?: SharedOptions): ValueClass<C>;
+  <C extends Code>(typecode: C | RawValueClass<C>, initial: Writable<C> | undefined, options: NoLock): RawValueClass<C>;
+  <C extends Code>(typecode: C | RawValueClass<C>, initial?: Writable<C>, options?: SharedOptions): ValueClass<C>;
+  readonly prototype: ValueClass;
+}
+export const Value = callable(ValueClass) as unknown as ValueFactory;
+export type Value<C extends Code = Code> = ValueClass<C>;
+interface RawValueFactory {
+  new <C extends Code>(typecode: C, initial?: Writable<C>): RawValueClass<C>;
+  <C extends Code>(typecode: C, initial?: Writable<C>): RawValueClass<C>;
+  readonly prototype: RawValueClass;
+}
+export const RawValue = callable(RawValueClass as abstract new (...a: never[]) => unknown) as unknown as RawValueFactory;
+export type RawValue<C extends Code = Code> = RawValueClass<C>;
+type ArrayInit<C extends Code> = number | Iterable<Writable<C>> | ArrayLike<Writable<C>> | (C extends 'c' ? string : never);
+interface ArrayFactoryType {
+  new <C extends Code>(typecode: C | RawArrayClass<C>, sizeOrValues: ArrayInit<C> | undefined, options: NoLock): RawArrayClass<C>;
+  new <C extends Code>(typecode: C | RawArrayClass<C>, sizeOrValues?: ArrayInit<C>, options?: SharedOptions): SharedArray<C>;
+  <C extends Code>(typecode: C | RawArrayClass<C>, sizeOrValues: ArrayInit<C> | undefined, options: NoLock): RawArrayClass<C>;
+  <C extends Code>(typecode: C | RawArrayClass<C>, sizeOrValues?: ArrayInit<C>, options?: SharedOptions): SharedArray<C>;
+  readonly prototype: SharedArray;
+}
 // `Array` cannot be declared here without hiding the global one; it is exported under that name.
-const ArrayFactory = callable(SharedArray) as typeof SharedArray & (<C extends Typecode>(...args: ConstructorParameters<typeof SharedArray<C>>) => SharedArray<C>);
-type ArrayFactory<C extends Typecode = Typecode> = SharedArray<C>;
+const ArrayFactory = callable(SharedArray) as unknown as ArrayFactoryType;
+type ArrayFactory<C extends Code = Code> = SharedArray<C>;
 export { ArrayFactory as Array };
-export const RawArray = callable(RawArrayClass) as typeof RawArrayClass & (<C extends Typecode>(...args: ConstructorParameters<typeof RawArrayClass<C>>) => RawArrayClass<C>);
-export type RawArray<C extends Typecode = Typecode> = RawArrayClass<C>;
+interface RawArrayFactory {
+  new <C extends Code>(typecode: C, sizeOrValues: ArrayInit<C>): RawArrayClass<C>;
+  <C extends Code>(typecode: C, sizeOrValues: ArrayInit<C>): RawArrayClass<C>;
+  readonly prototype: RawArrayClass;
+}
+export const RawArray = callable(RawArrayClass as abstract new (...a: never[]) => unknown) as unknown as RawArrayFactory;
+export type RawArray<C extends Code = Code> = RawArrayClass<C>;
+interface StructFactory {
+  /** Declares a record type from typecodes: `mp.Struct({ x: 'd', y: 'd' })`, usable wherever a typecode is. */
+  new <const F extends Fields>(fields: F, options?: { name?: string }): StructClass<F>;
+  <const F extends Fields>(fields: F, options?: { name?: string }): StructClass<F>;
+  readonly prototype: StructClass;
+}
+export const Struct = callable(StructClass) as unknown as StructFactory;
+export type Struct<F extends Fields = Fields> = StructClass<F>;
+export type { Fields, FieldType, StructView, StructInit } from './shared/struct.js';
 export const SharedMemory = callable(SharedMemoryClass);
 export type SharedMemory = SharedMemoryClass;
 export const ShareableList = callable(ShareableListClass);
@@ -93,7 +130,8 @@ export type JoinableQueue = JoinableQueueClass;
 export type { ShareableItem } from './shared/shareable-list.js';
 export type { Typecode, PythonTypecode, JsTypecode, Scalar } from './shared/typecodes.js';
 export type { SharedOptions, ScalarOf, Writable } from './shared/guard.js';
-import type { Typecode } from './shared/typecodes.js';
+import type { Code, Fields } from './shared/struct.js';
+import type { SharedOptions, Writable } from './shared/guard.js';
 
 export function getLogger(): typeof logger {
   return logger;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { cpus } from 'node:os';
 import { describe, it } from 'node:test';
-import { runNode } from './helpers.mjs';
+import { runCommand, runNode } from './helpers.mjs';
 
 it('the demo (seed examples that run today) runs under both start methods', async () => {
   const r = await runNode([new URL('../examples/demo.mjs', import.meta.url).pathname]);
@@ -15,6 +15,8 @@ it('the demo (seed examples that run today) runs under both start methods', asyn
 
 const example = (name) => new URL(`../examples/${name}.mjs`, import.meta.url).pathname;
 const lines = (text) => text.trim().split('\n');
+const fixture = (name) => new URL(`fixtures/${name}`, import.meta.url).pathname;
+const runPython = (script) => runCommand('python3', [script]);
 
 for (const method of ['thread', 'process']) {
   describe(`seed examples of locks, events, conditions, semaphores and shared values under '${method}'`, () => {
@@ -28,6 +30,16 @@ for (const method of ['thread', 'process']) {
       const r = await runNode([example('shared-values'), method]);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, '3.1415927\n[0, -1, -2, -3, -4, -5, -6, -7, -8, -9]\n');
+    });
+
+    it("sharedctypes: a Value, a raw Value, a 'c' Array and an Array of Point records print what python3 prints", async () => {
+      const [r, py] = await Promise.all([runNode([example('sharedctypes'), method]), runPython(fixture('sharedctypes.py'))]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(py.code, 0, py.stderr);
+      // Python 3 prints the bytes of a 'c' array as b'...'; the seed (Python 2) and ours print the text.
+      const expected = py.stdout.replace(/^b'(.*)'$/m, '$1');
+      assert.equal(expected, "49\n0.1111111111111111\nHELLO WORLD\n[(3.515625, 39.0625), (33.0625, 4.0), (5.640625, 90.25)]\n");
+      assert.equal(r.stdout, expected);
     });
 
     it('Event: the timed waiter gives up, the other sees the flag set', async () => {

@@ -4,15 +4,20 @@ import { after } from 'node:test';
 
 export const methods = ['thread', 'process'];
 
-export function runNode(args, { env = {}, timeout = 60_000 } = {}) {
+export function runNode(args, options) {
+  return runCommand(process.execPath, args, options);
+}
+
+/** Runs any program (python3 for the differential tests), killed after `timeout` ms. */
+export function runCommand(command, args, { env = {}, timeout = 60_000 } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '', stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`node ${args.join(' ')} did not finish in ${timeout} ms\n${stdout}\n${stderr}`));
+      reject(new Error(`${command} ${args.join(' ')} did not finish in ${timeout} ms\n${stdout}\n${stderr}`));
     }, timeout);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as mp from 'multiprocessing-ts';
 import * as t from './fixtures/sync-targets.mjs';
+import * as st from './fixtures/struct-targets.mjs';
 import { methods, childRunner } from './helpers.mjs';
 
 const ints = ['b', 'B', 'h', 'H', 'i', 'I', 'Int8', 'Uint8', 'Int16', 'Uint16', 'Int32', 'Uint32'];
@@ -66,12 +67,56 @@ describe('shared values in one process', () => {
     assert.equal(v.value, 2);
     assert.ok(v.getObj() instanceof mp.RawValue);
     const bare = mp.Value('i', 1, { lock: false });
-    assert.throws(() => bare.getLock(), /lock: false/);
+    assert.ok(bare instanceof mp.RawValue, "lock: false gives the RawValue itself, as Python's Value(..., lock=False)");
+    assert.equal(bare.getLock, undefined);
+    const bareArray = new mp.Array('d', [1, 2], { lock: false });
+    assert.ok(bareArray instanceof mp.RawArray && !(bareArray instanceof mp.Array));
+    assert.equal(bareArray.getLock, undefined);
+    bareArray.view[0] = 5;
+    assert.equal(bareArray.get(0), 5);
     const l = mp.Lock();
     const a = mp.Array('d', 2, { lock: l });
     assert.equal(a.getLock(), l);
     assert.ok(a.getObj() instanceof mp.RawArray);
     assert.throws(() => mp.Value('i', 0, { lock: 'yes' }), /option lock must be/);
+  });
+
+  it('a misspelt option throws a TypeError naming it and the option meant', () => {
+    assert.throws(() => mp.Value('i', 0, { locked: false }), { name: 'TypeError', message: /Value: unknown option 'locked'; did you mean 'lock'\?/ });
+    assert.throws(() => mp.Array('i', 3, { Lock: mp.Lock() }), { name: 'TypeError', message: /Array: unknown option 'Lock'; did you mean 'lock'\?/ });
+    assert.throws(() => mp.Array('i', 3, { lock: false, timeout: 5 }), /Array: unknown option 'timeout' \(options: lock\)/);
+    assert.throws(() => mp.Value('i', 0, false), /Value: options must be an object \{ lock \}, got boolean false/);
+    assert.throws(() => new mp.Value('d', 0, { synchronized: true }), /unknown option 'synchronized'/);
+  });
+
+  it("arr[i] reads and writes the shared element as Python's arr[i] does (negative indexes, range and type checked)", () => {
+    for (const a of [mp.RawArray('i', [1, 2, 3]), mp.Array('i', [1, 2, 3])]) {
+      assert.equal(a[0], 1);
+      assert.equal(a[-1], 3);
+      a[1] = 20;
+      a[-3] += 100;
+      assert.deepEqual(a.slice(), [101, 20, 3]);
+      assert.equal(a.get(1), 20);
+      assert.throws(() => a[3], RangeError);
+      assert.throws(() => a[-4], RangeError);
+      assert.throws(() => (a[5] = 1), RangeError);
+      assert.throws(() => (a[0] = 1.5), /needs an integer/);
+      assert.throws(() => a[1.5], /index must be an integer/);
+      assert.equal(Object.keys(a).some((k) => /^-?\d/.test(k)), false, 'no own index property was created');
+      a.extra = 'kept';
+      assert.equal(a.extra, 'kept', 'other properties behave as on any object');
+    }
+    const raw = mp.RawArray('i', [1, 2, 3]);
+    assert.equal(raw.view[1], 2);
+    raw[1] = 7;
+    assert.equal(raw.view[1], 7, 'the write went to the shared memory');
+    const q = mp.RawArray('q', [1, 2]);
+    assert.equal(q[1], 2n);
+    const s = mp.Array('c', 'hello');
+    s[0] = 'J';
+    assert.equal(s.value, 'Jello');
+    assert.equal(s[-1], 'o');
+    assert.ok(raw instanceof mp.RawArray && s instanceof mp.Array, 'instanceof still holds');
   });
 
   it('RawArray: the view is the shared memory', () => {
@@ -108,6 +153,30 @@ for (const method of methods) {
       t.valueCounter(v, 5_000);
       for (const p of ps) await p.join(60_000);
       assert.equal(v.value, 15_000);
+    });
+
+    it("a child's arr[i] writes reach the parent (RawArray, Array, 'c' Array)", async () => {
+      const raw = mp.RawArray('i', [1, 2, 3]);
+      const synced = mp.Array('d', [1, 2, 3]);
+      const chars = mp.Array('c', 'hello');
+      const p = await run(st.indexWrites, raw, synced, chars);
+      await p.join(60_000);
+      assert.equal(p.exitcode, 0);
+      assert.deepEqual(raw.slice(), [10, 20, 30]);
+      assert.deepEqual(synced.slice(), [6, 2, 99]);
+      assert.equal(chars.value, 'Jello');
+    });
+
+    it('lock: false values arrive in a child as the raw objects, and its writes reach the parent', async () => {
+      const v = mp.Value('i', 1, { lock: false });
+      const a = mp.Array('i', [5], { lock: false });
+      const out = mp.Queue();
+      const p = await run(st.describeRaw, v, a, out);
+      assert.deepEqual(await out.get({ timeout: 60_000 }), [true, true, 'undefined', 'undefined']);
+      await p.join(60_000);
+      assert.equal(v.value, 2);
+      assert.equal(a[0], 6);
+      out.close();
     });
 
     it('a RawArray changed through its view in a child; an Array negated by the seed function', async () => {

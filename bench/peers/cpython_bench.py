@@ -4,6 +4,7 @@ usage: python3 cpython_bench.py start <fork|forkserver|spawn> <count>
        python3 cpython_bench.py lock <Lock|RLock|Semaphore> <pairs>
        python3 cpython_bench.py pingpong <Condition|Semaphore> <rounds>
        python3 cpython_bench.py reads <raw|synced> <count>
+       python3 cpython_bench.py recordreads <count>
        python3 cpython_bench.py poolmap <items> <chunksize: 0 for the default> [repeat: median of that many maps]
        python3 cpython_bench.py poolapply <count>
        python3 cpython_bench.py transfer <queue|simple|pipe> <count> <bytes: 0 for 256-char strings>
@@ -100,6 +101,20 @@ def reads(kind, n):
     return n / (time.perf_counter() - t)
 
 
+def record_reads(n):
+    """A[i % 1000].x over a 1,000-record RawArray of Point (a ctypes Structure of two doubles)."""
+    from ctypes import Structure, c_double
+
+    class Point(Structure):
+        _fields_ = [("x", c_double), ("y", c_double)]
+
+    arr = mp.RawArray(Point, [(i, -i) for i in range(1000)])
+    t = time.perf_counter()
+    for i in range(n):
+        arr[i % 1000].x
+    return n / (time.perf_counter() - t)
+
+
 def square(x):
     return x * x
 
@@ -178,5 +193,7 @@ if __name__ == "__main__":
         print(json.dumps({"per_sec": transfer(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))}))
     elif what == "reads":
         print(json.dumps({"per_sec": reads(sys.argv[2], int(sys.argv[3]))}))
+    elif what == "recordreads":
+        print(json.dumps({"per_sec": record_reads(int(sys.argv[2]))}))
     else:
         raise SystemExit(f"unknown benchmark {what}")

@@ -1,25 +1,47 @@
-// Value and RawValue: one typed scalar in the family's arena (Python's sharedctypes.Value /
-// RawValue). A Value guards each access with its lock (an RLock unless given one, none with
-// `lock: false`); getObj() gives the unguarded RawValue over the same memory.
+// Value and RawValue: one typed scalar, or one record of a Struct, in the family's arena
+// (Python's sharedctypes.Value / RawValue). A Value guards each access with its lock (an RLock
+// unless given one); with `lock: false` the factory returns the RawValue itself, as Python does.
+// getObj() gives the unguarded RawValue over the same memory.
 import { SEND } from '../codec/codec.js';
-import { ValueError } from '../errors.js';
-import { Lock } from '../sync/lock.js';
-import { RLock } from '../sync/rlock.js';
+import type { Lock } from '../sync/lock.js';
+import type { RLock } from '../sync/rlock.js';
 import { Attach, Primitive, registerPrimitive, type Handle } from '../sync/primitive.js';
 import { registerKind } from '../codec/codec.js';
 import { fromStored, toStored, typeInfo, viewOf, type TypeInfo, type Typecode, type TypedArrayOf } from './typecodes.js';
-import { lockOption, type GuardLock, type SharedOptions, type ScalarOf, type Writable } from './guard.js';
+import { checkOptionNames, lockOption, type GuardLock, type SharedOptions, type ScalarOf, type Writable } from './guard.js';
+import { Struct, structFromLayout, type Code, type Layout } from './struct.js';
+import { encodeRecords, memOf, viewClass, writeRecord, type Mem } from './record.js';
 
-type ValueHandle = Handle & { typecode: Typecode };
+type ValueHandle = Handle & { typecode: Typecode | Layout };
+/** The record a Struct-typed value holds: its type, the memory, and its (unguarded) view. */
+interface Rec {
+  struct: Struct;
+  mem: Mem;
+  view: object;
+}
 
-export class RawValue<C extends Typecode = Typecode> extends Primitive {
+export class RawValue<C extends Code = Code> extends Primitive {
   static override readonly kind: string = 'shared.RawValue';
-  readonly #type: TypeInfo;
-  readonly #view: TypedArrayOf;
+  readonly #type: TypeInfo | null = null;
+  readonly #view: TypedArrayOf | null = null;
+  readonly #rec: Rec | null = null;
 
   /** label: the factory named in error messages (Value builds on RawValue). */
   constructor(typecode: C | Attach<ValueHandle>, initial?: Writable<C>, label = 'RawValue') {
-    const type = typeInfo(typecode instanceof Attach ? typecode.data.typecode : typecode, label);
+    const code = typecode instanceof Attach ? typecode.data.typecode : typecode;
+    if (code instanceof Struct || (code !== null && typeof code === 'object')) {
+      const struct = code instanceof Struct ? code : structFromLayout(code as Layout);
+      if (typecode instanceof Attach) super(typecode);
+      else {
+        const bytes = initial === undefined ? undefined : encodeRecords(struct, [initial], `${label}(${struct.name}, initial)`);
+        super(Math.max(2, Math.ceil(struct.size / 8) * 2));
+        if (bytes) new Uint8Array(this.i32.buffer, this.offset, bytes.length).set(bytes);
+      }
+      const mem = memOf(this.i32.buffer);
+      this.#rec = { struct, mem, view: new (viewClass(struct, mem, false))(this.offset, null) };
+      return;
+    }
+    const type = typeInfo(code, label);
     if (typecode instanceof Attach) super(typecode);
     else {
       const stored = initial === undefined ? undefined : toStored(type, initial, `${label}('${type.code}', initial)`);
@@ -33,39 +55,62 @@ export class RawValue<C extends Typecode = Typecode> extends Primitive {
     this.#view = viewOf(type, this.i32.buffer, this.offset, 1);
   }
 
+  /** The typecode, or the Struct, this value was made with. */
   get typecode(): C {
-    return this.#type.code as C;
+    return (this.#rec ? this.#rec.struct : this.#type!.code) as C;
   }
+  /** The number, or for a Struct the record's view (its fields read and write the shared memory). */
   get value(): ScalarOf<C> {
-    return fromStored(this.#type, this.#view[0]) as ScalarOf<C>;
+    if (this.#rec) return this.#rec.view as ScalarOf<C>;
+    return fromStored(this.#type!, this.#view![0]) as ScalarOf<C>;
   }
+  /** Stores a number, or a whole record (an object of fields or a tuple; missing fields become zero). */
   set value(v: Writable<C>) {
-    this.#view[0] = toStored(this.#type, v, `${this.constructor.name}.value`);
+    const rec = this.#rec;
+    if (rec) writeRecord(rec.mem, rec.struct, this.offset, v, `${this.constructor.name}.value`);
+    else this.#view![0] = toStored(this.#type!, v, `${this.constructor.name}.value`);
+  }
+
+  /** A view of the record whose field accesses take `lock` (what a Value of a Struct gives). */
+  guardedView(lock: GuardLock): object | null {
+    const rec = this.#rec;
+    return rec && new (viewClass(rec.struct, rec.mem, true))(this.offset, lock);
   }
 
   protected override sendData(): ValueHandle {
-    return { ...this.handle(), typecode: this.#type.code };
+    return { ...this.handle(), typecode: this.#rec ? this.#rec.struct.layout : this.#type!.code };
   }
   override toString(): string {
-    return `${this.#type.code}(${String(this.value)})`;
+    return this.#rec ? `<RawValue ${String(this.#rec.view)}>` : `${this.#type!.code}(${String(this.value)})`;
   }
 }
 registerPrimitive(RawValue);
 
-/** A shared scalar whose every read and write takes its lock. */
-export class Value<C extends Typecode = Typecode> {
-  readonly #raw: RawValue<C>;
-  readonly #lock: GuardLock | null;
+/** A shared scalar (or record) whose every read and write takes its lock. */
+export class Value<C extends Code = Code> {
+  readonly #raw!: RawValue<C>;
+  readonly #lock!: GuardLock;
+  readonly #record!: object | null;
 
-  /** typecode and initial value, or an existing RawValue to guard (Python's synchronized()). */
+  /**
+   * typecode (or Struct) and initial value, or an existing RawValue to guard (Python's
+   * synchronized()). With `{ lock: false }` this returns the RawValue itself, as Python's
+   * Value(..., lock=False) does.
+   */
   constructor(typecode: C | RawValue<C>, initial?: Writable<C>, options?: SharedOptions) {
-    this.#raw = typecode instanceof RawValue ? typecode : new RawValue(typecode, initial, 'Value');
-    this.#lock = lockOption(options, 'Value');
+    checkOptionNames(options, ['lock'], 'Value');
+    const raw = typecode instanceof RawValue ? typecode : new RawValue(typecode, initial, 'Value');
+    const lock = lockOption(options, 'Value');
+    if (!lock) return raw as unknown as Value<C>;
+    this.#raw = raw;
+    this.#lock = lock;
+    this.#record = raw.guardedView(lock);
   }
 
+  /** The number, or for a Struct the record's view, whose every field access takes the lock. */
   get value(): ScalarOf<C> {
+    if (this.#record) return this.#record as ScalarOf<C>;
     const lock = this.#lock;
-    if (!lock) return this.#raw.value;
     const took = lock.enter();
     try {
       return this.#raw.value;
@@ -75,10 +120,6 @@ export class Value<C extends Typecode = Typecode> {
   }
   set value(v: Writable<C>) {
     const lock = this.#lock;
-    if (!lock) {
-      this.#raw.value = v;
-      return;
-    }
     const took = lock.enter();
     try {
       this.#raw.value = v;
@@ -92,7 +133,6 @@ export class Value<C extends Typecode = Typecode> {
   }
   /** The lock guarding this value (to make read-modify-write atomic: `v.getLock().withSync(...)`). */
   getLock(): Lock | RLock {
-    if (!this.#lock) throw new ValueError('Value.getLock(): this Value was made with { lock: false } and has no lock');
     return this.#lock;
   }
   /** The unguarded value over the same memory. */
@@ -108,6 +148,6 @@ export class Value<C extends Typecode = Typecode> {
   }
 }
 registerKind('shared.Value', (data) => {
-  const d = data as { raw: RawValue; lock: GuardLock | null };
-  return new Value(d.raw, undefined, { lock: d.lock ?? false });
+  const d = data as { raw: RawValue; lock: GuardLock };
+  return new Value(d.raw, undefined, { lock: d.lock });
 });
