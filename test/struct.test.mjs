@@ -73,7 +73,7 @@ describe('Struct layouts are those of ctypes', () => {
     assert.throws(() => mp.Struct({ tags: ['B'] }), /\[typecode or Struct, length\]/);
     assert.throws(() => mp.Struct({ grid: [['B', 2], 2] }), /holds typecodes or Structs, not arrays/);
     assert.throws(() => mp.Struct([['x', 'd']]), /expected an object of field names/);
-    assert.throws(() => mp.Struct({ x: 'd' }, { nmae: 'P' }), /Struct: unknown option 'nmae'; did you mean 'name'\?/);
+    assert.throws(() => mp.Struct({ x: 'd' }, { nmae: 'P' }), /Struct: unknown option 'nmae' \(did you mean 'name'\?\)/);
     assert.equal(mp.Struct({ x: 'd', y: 'd' }, { name: 'Point' }), Point, 'an identical declaration is the same Struct');
   });
 });

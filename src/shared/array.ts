@@ -9,8 +9,8 @@ import { ValueError } from '../errors.js';
 import type { Lock } from '../sync/lock.js';
 import type { RLock } from '../sync/rlock.js';
 import { Attach, Primitive, registerPrimitive, type Handle } from '../sync/primitive.js';
-import { describe } from '../util/options.js';
-import { checkOptionNames, lockOption, type GuardLock, type ScalarOf, type SharedOptions, type Writable } from './guard.js';
+import { checkOptions, describe } from '../util/options.js';
+import { lockOption, type GuardLock, type ScalarOf, type SharedOptions, type Writable } from './guard.js';
 import { indexable } from './index-access.js';
 import { encodeRecords, memOf, recordAccessors, type Mem } from './record.js';
 import { Struct, structFromLayout, type Code, type Layout } from './struct.js';
@@ -213,7 +213,7 @@ export class SharedArray<C extends Code = Code> {
    * `{ lock: false }` this returns the RawArray itself, as Python's Array(..., lock=False) does.
    */
   constructor(typecode: C | RawArray<C>, sizeOrValues?: Init<C>, options?: SharedOptions) {
-    checkOptionNames(options, ['lock'], 'Array');
+    checkOptions(options, ['lock'], 'Array');
     const raw = typecode instanceof RawArray ? typecode : new RawArray(typecode, sizeOrValues, 'Array');
     const lock = lockOption(options, 'Array');
     if (!lock) return raw as unknown as SharedArray<C>;

@@ -7,7 +7,8 @@
 import { registerKind, SEND } from '../codec/codec.js';
 import { ValueError } from '../errors.js';
 import { describe } from '../util/options.js';
-import { distance, type GuardLock } from './guard.js';
+import { distance } from '../util/options.js';
+import { type GuardLock } from './guard.js';
 import { type Field, type Slot, type Struct } from './struct.js';
 import { fromStored, toStored, type TypeInfo, type TypedArrayOf } from './typecodes.js';
 

@@ -4,9 +4,9 @@
 // Linux), and the plain-data layout a record type travels as, so that a child that receives a
 // shared record needs no declaration of its own.
 import { ValueError } from '../errors.js';
-import { describe } from '../util/options.js';
+import { checkOptions, describe } from '../util/options.js';
 import { typeInfo, type Typecode, type TypeInfo, type TypedArrayOf } from './typecodes.js';
-import { checkOptionNames, type ScalarOf, type Writable } from './guard.js';
+import { type ScalarOf, type Writable } from './guard.js';
 
 /** A field: a typecode, a nested Struct, or a fixed-length array of either (`['B', 8]`). */
 export type FieldType = Typecode | Struct | readonly [Typecode | Struct, number];
@@ -66,7 +66,7 @@ export class Struct<F extends Fields = Fields> {
 
   /** Declares a record type; `options.name` names it (default 'Struct'). Identical declarations give the same Struct. */
   constructor(fields: F, options?: { name?: string }) {
-    checkOptionNames(options, ['name'], 'Struct');
+    checkOptions(options, ['name'], 'Struct');
     const name = options?.name ?? 'Struct';
     if (typeof name !== 'string' || !name) throw new TypeError(`Struct: option name must be a non-empty string, got ${describe(name)}`);
     if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) {

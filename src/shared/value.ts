@@ -7,8 +7,9 @@ import type { Lock } from '../sync/lock.js';
 import type { RLock } from '../sync/rlock.js';
 import { Attach, Primitive, registerPrimitive, type Handle } from '../sync/primitive.js';
 import { registerKind } from '../codec/codec.js';
+import { checkOptions } from '../util/options.js';
 import { fromStored, toStored, typeInfo, viewOf, type TypeInfo, type Typecode, type TypedArrayOf } from './typecodes.js';
-import { checkOptionNames, lockOption, type GuardLock, type SharedOptions, type ScalarOf, type Writable } from './guard.js';
+import { lockOption, type GuardLock, type SharedOptions, type ScalarOf, type Writable } from './guard.js';
 import { Struct, structFromLayout, type Code, type Layout } from './struct.js';
 import { encodeRecords, memOf, viewClass, writeRecord, type Mem } from './record.js';
 
@@ -98,7 +99,7 @@ export class Value<C extends Code = Code> {
    * Value(..., lock=False) does.
    */
   constructor(typecode: C | RawValue<C>, initial?: Writable<C>, options?: SharedOptions) {
-    checkOptionNames(options, ['lock'], 'Value');
+    checkOptions(options, ['lock'], 'Value');
     const raw = typecode instanceof RawValue ? typecode : new RawValue(typecode, initial, 'Value');
     const lock = lockOption(options, 'Value');
     if (!lock) return raw as unknown as Value<C>;

@@ -35,12 +35,13 @@ function closest(name: string, allowed: readonly string[]): string | undefined {
   const lower = name.toLowerCase().replace(/_(.)/g, (_, c: string) => c);
   let best: string | undefined, bestCost = 3;
   for (const a of allowed) {
-    const cost = editDistance(lower, a.toLowerCase());
+    const cost = distance(lower, a.toLowerCase());
     if (cost < bestCost) (best = a), (bestCost = cost);
   }
   return best;
 }
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance, to name the option (or field) meant by a misspelt one. */
+export function distance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
