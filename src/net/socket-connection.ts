@@ -275,13 +275,18 @@ export class SocketConnection implements FrameChannel {
         this.#unref();
         fn();
       };
+      let busy = false; // check() may close the connection, which wakes this waiter again
       const waiter = () => {
+        if (busy) return;
+        busy = true;
         let r: T | typeof NOT_YET;
         try {
           r = check();
         } catch (e) {
           finish(() => reject(e));
           return;
+        } finally {
+          busy = false;
         }
         if (r !== NOT_YET) finish(() => resolve(r as T));
       };
