@@ -2,6 +2,8 @@
 // authkey handshake latency over TCP loopback to a Listener in a child, and 64-byte
 // sendBytes -> recvBytes echo round trips per second on an established connection, beside
 // CPython doing the same (Listener in a forked child).
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import * as mp from 'multiprocessing-ts';
 import { netServer } from './fixtures.mjs';
 import { row, python } from './harness.mjs';
@@ -58,6 +60,37 @@ function echoRate(method) {
   });
 }
 
+/** The floor: raw net.Socket 64-byte echoes with a plain Node echo server in a child process. */
+async function rawNodeEcho() {
+  const child = spawn(process.execPath, [new URL('./peers/net-echo-server.mjs', import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = Number(await new Promise((r) => child.stdout.once('data', (d) => r(String(d).trim()))));
+    const s = connect({ port, host: '127.0.0.1', noDelay: true });
+    await new Promise((r) => s.once('connect', r));
+    const msg = Buffer.alloc(68, 1);
+    const once = () => new Promise((r) => {
+      let got = 0;
+      const on = (d) => {
+        got += d.length;
+        if (got >= msg.length) {
+          s.off('data', on);
+          r();
+        }
+      };
+      s.on('data', on);
+      s.write(msg);
+    });
+    for (let i = 0; i < 200; i++) await once();
+    const t = performance.now();
+    for (let i = 0; i < ECHOES; i++) await once();
+    const secs = (performance.now() - t) / 1000;
+    s.destroy();
+    return ECHOES / secs;
+  } finally {
+    child.kill();
+  }
+}
+
 for (const method of ['process', 'thread']) {
   row(`Client() connect + authkey handshake, TCP loopback, Listener in a '${method}' child`, {
     unit: 'us',
@@ -70,7 +103,10 @@ for (const method of ['process', 'thread']) {
     unit: 'round trips/s',
     rounds: 3,
     ours: () => echoRate(method),
-    peers: { 'CPython send_bytes/recv_bytes (fork)': () => python(['net', 'echo', ECHOES]).per_sec },
+    peers: {
+      'CPython send_bytes/recv_bytes (fork)': () => python(['net', 'echo', ECHOES]).per_sec,
+      'raw Node net.Socket echo (child process)': rawNodeEcho,
+    },
     bar: { 'CPython send_bytes/recv_bytes (fork)': 'ratio >= 2' },
   });
 }

@@ -20,7 +20,17 @@ import { checkWaitOptions, type WaitOptions } from './options.js';
 const HIGH_WATER = 4 << 20;
 const LOW_WATER = 1 << 20;
 const NOT_YET = Symbol('not yet');
+const DONE = Promise.resolve();
+const EMPTY = Buffer.alloc(0);
 type Check<T> = () => T | typeof NOT_YET;
+interface Taker {
+  what: string;
+  use(f: Buffer): unknown;
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | null;
+}
 
 export class SocketConnection implements FrameChannel {
   #socket: Socket;
@@ -36,6 +46,9 @@ export class SocketConnection implements FrameChannel {
   #error: Error | null = null;
   #closed = false;
   #waiters = new Set<() => void>();
+  #takers: Taker[] = [];
+  /** The waiting takers hold one ref on the socket (taken and given back once, however re-entered). */
+  #takersHold = false;
   #refs = 0;
   /** The codec used by send/recv (the pickle serializer plugs in here). */
   #encode: (v: unknown, what: string) => Buffer = encodeForSocket;
@@ -131,22 +144,35 @@ export class SocketConnection implements FrameChannel {
   }
 
   #write(payload: Uint8Array): Promise<void> {
-    const parts = framed(payload);
     const s = this.#socket;
+    if (this.#error && s.destroyed) return Promise.reject(this.#error);
+    const parts = framed(payload);
+    if (parts.length === 1 && s.writableLength === 0 && !s.connecting) {
+      // Usually the write completes at once (libuv tries it synchronously): then the bytes are
+      // in the kernel, as after Python's send_bytes, and no callback is needed.
+      s.write(parts[0]);
+      if (s.writableLength === 0) return DONE;
+      return this.#flushed();
+    }
+    if (parts.length === 1) s.write(parts[0]);
+    else {
+      s.cork();
+      s.write(parts[0]);
+      s.write(parts[1]);
+      s.uncork();
+    }
+    return this.#flushed();
+  }
+
+  /** Resolves once everything written so far has gone to the kernel (an empty write's callback comes after the others'). */
+  #flushed(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#ref();
-      const done = (err?: Error | null) => {
+      this.#socket.write(EMPTY, (err?: Error | null) => {
         this.#unref();
-        if (err) reject(err);
+        if (err) reject(this.#error ?? err);
         else resolve();
-      };
-      if (parts.length === 1) s.write(parts[0], done);
-      else {
-        s.cork();
-        s.write(parts[0]);
-        s.write(parts[1], done);
-        s.uncork();
-      }
+      });
     });
   }
 
@@ -192,15 +218,67 @@ export class SocketConnection implements FrameChannel {
     }
   }
 
+  /**
+   * The next frame, through `use`. Waiting takers queue in call order and are served as frames
+   * arrive (a cheap path: no timer, one record per call); an abort takes its taker out.
+   */
   #take<T>(what: string, options: WaitOptions | undefined, use: (f: Buffer) => T): Promise<T> {
     try {
       this.#check(what);
-      return this.#until(() => {
+      const signal = checkWaitOptions(options, what);
+      if (this.#takers.length === 0) {
         const f = this.#nextFrame(what);
-        return f === NOT_YET ? NOT_YET : use(f);
-      }, -1, checkWaitOptions(options, what), () => NOT_YET as never);
+        if (f !== NOT_YET) return Promise.resolve(use(f));
+      }
+      signal?.throwIfAborted();
+      return new Promise<T>((resolve, reject) => {
+        const t: Taker = { what, use, resolve: resolve as (v: unknown) => void, reject, signal, onAbort: null };
+        if (signal) {
+          t.onAbort = () => {
+            const i = this.#takers.indexOf(t);
+            if (i >= 0) this.#takers.splice(i, 1);
+            this.#settled(t);
+            reject(signal.reason);
+          };
+          signal.addEventListener('abort', t.onAbort, { once: true });
+        }
+        this.#takers.push(t);
+        if (!this.#takersHold) {
+          this.#takersHold = true;
+          this.#ref();
+        }
+      });
     } catch (e) {
       return Promise.reject(e);
+    }
+  }
+
+  /** Serves waiting takers in order while frames (or the reason there will be none) are there. */
+  #serve(): void {
+    while (this.#takers.length > 0) {
+      const t = this.#takers[0];
+      let f: Buffer | typeof NOT_YET;
+      let v: unknown;
+      try {
+        f = this.#nextFrame(t.what);
+        if (f === NOT_YET) return;
+        this.#takers.shift();
+        v = t.use(f);
+      } catch (e) {
+        if (this.#takers[0] === t) this.#takers.shift();
+        this.#settled(t);
+        t.reject(e);
+        continue;
+      }
+      this.#settled(t);
+      t.resolve(v);
+    }
+  }
+  #settled(t: Taker): void {
+    if (t.onAbort) t.signal!.removeEventListener('abort', t.onAbort);
+    if (this.#takers.length === 0 && this.#takersHold) {
+      this.#takersHold = false;
+      this.#unref();
     }
   }
 
@@ -309,7 +387,8 @@ export class SocketConnection implements FrameChannel {
   }
 
   #wake(): void {
-    for (const w of [...this.#waiters]) w();
+    if (this.#takers.length > 0) this.#serve();
+    if (this.#waiters.size > 0) for (const w of [...this.#waiters]) w();
   }
   #ref(): void {
     if (this.#refs++ === 0) this.#socket.ref();
