@@ -82,7 +82,7 @@ export { Pipe, Connection } from './connection/connection.js';
 export { Listener, SocketListener } from './net/listener.js';
 export { Client } from './net/client.js';
 export { SocketConnection } from './net/socket-connection.js';
-export type { Address, Authkey, Family, ListenerOptions, ClientOptions, WaitOptions as ConnectionWaitOptions, Serializer } from './net/options.js';
+export type { Address, Authkey, Family, ListenerOptions, ClientOptions, WaitOptions as ConnectionWaitOptions } from './net/options.js';
 export type { ConnectionLike } from './net/connection-like.js';
 export const Pool = callable(PoolClass);
 export type Pool = PoolClass;

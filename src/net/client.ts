@@ -6,12 +6,11 @@ import { connect, type Socket } from 'node:net';
 import { AuthenticationError, EOFError, TimeoutError } from '../errors.js';
 import { clientHandshake, authkeyBytes } from './handshake.js';
 import {
-  checkOptions, CLIENT_HANDSHAKE_MS, endpointOf, familyOf, handshakeMsOf, maxMessageSizeOf, serializerOf,
+  checkOptions, CLIENT_HANDSHAKE_MS, endpointOf, familyOf, handshakeMsOf, maxMessageSizeOf,
   type Address, type ClientOptions,
 } from './options.js';
 import { deadlineOf, remaining } from '../util/options.js';
 import { SocketConnection } from './socket-connection.js';
-import { applySerializer } from './serializer.js';
 
 /** `await mp.Client(address, { family?, authkey?, maxMessageSize?, handshakeTimeout?, signal? })`. */
 export async function Client(address: Address, options?: ClientOptions): Promise<SocketConnection> {
@@ -20,14 +19,12 @@ export async function Client(address: Address, options?: ClientOptions): Promise
   const key = authkeyBytes(o.authkey, 'Client');
   const max = maxMessageSizeOf(o.maxMessageSize, 'Client');
   const deadline = deadlineOf(handshakeMsOf(o.handshakeTimeout, CLIENT_HANDSHAKE_MS, 'Client'));
-  const serializer = serializerOf(o.serializer, 'Client');
   const signal = o.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('Client: signal must be an AbortSignal');
   signal?.throwIfAborted();
   const at = await endpointOf(address, family);
   const socket = await connected(at.kind === 'tcp' ? connect({ host: at.host, port: at.port, noDelay: true }) : connect({ path: at.path }), remaining(deadline), signal);
   const conn = new SocketConnection(socket, max);
-  applySerializer(conn, serializer);
   if (key === null) {
     conn.skipHandshake();
     return conn;

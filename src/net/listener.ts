@@ -16,10 +16,9 @@ import { describe } from '../util/options.js';
 import { authkeyBytes, serverHandshake } from './handshake.js';
 import {
   checkOptions, checkWaitOptions, endpointOf, familyOf, freshUnixPath, handshakeMsOf, isLoopback, LISTENER_HANDSHAKE_MS,
-  maxMessageSizeOf, serializerOf, type Address, type ListenerOptions, type Serializer, type WaitOptions,
+  maxMessageSizeOf, type Address, type ListenerOptions, type WaitOptions,
 } from './options.js';
 import { SocketConnection } from './socket-connection.js';
-import { applySerializer } from './serializer.js';
 
 /** Handshakes in progress at once; connections beyond it are refused at once. */
 const MAX_HANDSHAKING = 1024;
@@ -64,11 +63,10 @@ export class SocketListener {
   #key: Buffer | null;
   #max: number;
   #handshakeMs: number;
-  #serializer: Serializer;
   #queueLimit: number;
 
   /** @internal Use `await mp.Listener(...)`. */
-  constructor(server: Server, address: Address, unlink: { path: string; dir: string | null } | null, key: Buffer | null, max: number, handshakeMs: number, serializer: Serializer, backlog: number) {
+  constructor(server: Server, address: Address, unlink: { path: string; dir: string | null } | null, key: Buffer | null, max: number, handshakeMs: number, backlog: number) {
     this.#server = server;
     this.#address = address;
     this.#unlink = unlink;
@@ -76,7 +74,6 @@ export class SocketListener {
     this.#key = key;
     this.#max = max;
     this.#handshakeMs = handshakeMs;
-    this.#serializer = serializer;
     this.#queueLimit = Math.max(backlog, 128);
     server.on('connection', (s: Socket) => this.#incoming(s));
     server.unref();
@@ -144,7 +141,6 @@ export class SocketListener {
     }
     const peer: Address = socket.remoteAddress !== undefined ? [socket.remoteAddress, socket.remotePort ?? 0] : '';
     const conn = new SocketConnection(socket, this.#max);
-    applySerializer(conn, this.#serializer);
     const key = this.#key;
     if (key === null) {
       conn.skipHandshake();
@@ -214,7 +210,6 @@ export async function Listener(options?: ListenerOptions | Address, more?: Liste
   const key = authkeyBytes(o.authkey, 'Listener');
   const max = maxMessageSizeOf(o.maxMessageSize, 'Listener');
   const ms = handshakeMsOf(o.handshakeTimeout, LISTENER_HANDSHAKE_MS, 'Listener');
-  const serializer = serializerOf(o.serializer, 'Listener');
   let address = o.address;
   let fresh: { path: string; dir: string } | null = null;
   if (address === undefined || address === null) {
@@ -250,6 +245,6 @@ export async function Listener(options?: ListenerOptions | Address, more?: Liste
     }
   } else bound = at.path;
   const unlink = at.kind === 'unix' && !at.path.startsWith('\0') ? { path: at.path, dir: fresh?.dir ?? null } : null;
-  return new SocketListener(server, bound, unlink, key, max, ms, serializer, backlog);
+  return new SocketListener(server, bound, unlink, key, max, ms, backlog);
 }
 export type Listener = SocketListener;

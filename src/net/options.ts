@@ -16,7 +16,6 @@ export type Family = 'AF_INET' | 'AF_INET6' | 'AF_UNIX';
 /** `['host', port]` (TCP) or a Unix socket path ('\0name': the abstract namespace). */
 export type Address = string | readonly [host: string, port: number];
 export type Authkey = Uint8Array | string;
-export type Serializer = 'codec' | 'pickle';
 
 export interface WaitOptions {
   /** Aborting rejects the wait with the signal's reason and takes nothing. */
@@ -30,8 +29,6 @@ interface CommonOptions {
   maxMessageSize?: number;
   /** Milliseconds for a peer to finish the handshake (Listener: 5000; Client: 20000; null: no limit). */
   handshakeTimeout?: number | null;
-  /** What send/recv use: this package's codec (default), or pickle for plain data with Python peers. */
-  serializer?: Serializer;
 }
 export interface ListenerOptions extends CommonOptions {
   address?: Address;
@@ -44,7 +41,7 @@ export const LISTENER_HANDSHAKE_MS = 5000;
 /** CPython's CONNECTION_TIMEOUT (20 s): a Python Listener only handshakes when its program calls accept(). */
 export const CLIENT_HANDSHAKE_MS = 20_000;
 
-const common = ['family', 'authkey', 'maxMessageSize', 'handshakeTimeout', 'serializer'];
+const common = ['family', 'authkey', 'maxMessageSize', 'handshakeTimeout'];
 const known = { listener: ['address', 'backlog', ...common], client: ['signal', ...common] };
 
 export function checkOptions<T extends object>(o: unknown, kind: 'listener' | 'client', what: string): T {
@@ -73,12 +70,6 @@ export function maxMessageSizeOf(v: unknown, what: string): number {
 
 export function handshakeMsOf(v: unknown, fallback: number, what: string): number {
   return v === undefined ? fallback : timeoutMs(v, `${what}: handshakeTimeout`);
-}
-
-export function serializerOf(v: unknown, what: string): Serializer {
-  if (v === undefined || v === 'codec') return 'codec';
-  if (v === 'pickle') return 'pickle';
-  throw new ValueError(`${what}: serializer must be 'codec' or 'pickle', got ${describe(v)}`);
 }
 
 /** Python's address_type, and a check that an explicit family agrees with the address. */

@@ -50,7 +50,7 @@ export class SocketConnection implements FrameChannel {
   /** The waiting takers hold one ref on the socket (taken and given back once, however re-entered). */
   #takersHold = false;
   #refs = 0;
-  /** The codec used by send/recv (the pickle serializer plugs in here). */
+  /** The codec used by send/recv (another serializer would plug in here). */
   #encode: (v: unknown, what: string) => Buffer = encodeForSocket;
   #decode: (b: Buffer) => unknown = decodeFromSocket;
 
@@ -81,7 +81,7 @@ export class SocketConnection implements FrameChannel {
     });
   }
 
-  /** @internal Switches the codec (the pickle serializer). */
+  /** @internal Switches the codec (for another serializer, e.g. pickle for Python peers). */
   useCodec(encode: (v: unknown, what: string) => Buffer, decode: (b: Buffer) => unknown): void {
     this.#encode = encode;
     this.#decode = decode;

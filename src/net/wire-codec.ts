@@ -9,7 +9,8 @@ import * as v8 from 'node:v8';
 import { decode, encode } from '../codec/codec.js';
 
 // The codec's tag for "structured clone after a walk that left markers", and the marker key:
-// private to codec.ts, mirrored here (test/net-codec.test.mjs fails if they drift apart).
+// private to codec.ts, mirrored here (test/net.test.mjs, "shared objects are refused", fails if
+// they drift apart).
 const MARKED = 3;
 const MARK = '\u0000mpts';
 
@@ -69,6 +70,6 @@ export function decodeFromSocket(buf: Buffer): unknown {
   if (buf.length === 0) throw new TypeError('recv: received an empty message, which is not an object sent with send() (use recvBytes)');
   const hit = handleIn(buf, 'message');
   if (hit) throw new TypeError(`recv: the peer sent a handle to a shared object (${hit}); refused: handles are not accepted over a socket`);
-  if (buf[0] === 0x80) throw new TypeError(`recv: the message is a Python pickle (protocol ${buf[1]}), not this package's codec: read it with recvBytes(), or open the connection with { serializer: 'pickle' }`);
+  if (buf[0] === 0x80) throw new TypeError(`recv: the message is a Python pickle (protocol ${buf[1]}), not this package's codec: read it with recvBytes()`);
   return decode(buf);
 }
