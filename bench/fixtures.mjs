@@ -54,3 +54,20 @@ export function produce(kind, chan, n, bytes) {
 export function square(x) {
   return x * x;
 }
+
+/** The Listener/Client rows' server: a Listener on a loopback port whose address goes back through `pipe`; echoes every message of every connection. */
+export async function netServer(pipe, authkey) {
+  const mp = await import('multiprocessing-ts');
+  const l = await mp.Listener({ address: ['127.0.0.1', 0], authkey });
+  await pipe.send(l.address);
+  for (;;) {
+    const c = await l.accept();
+    (async () => {
+      try {
+        for (;;) await c.sendBytes(await c.recvBytes());
+      } catch {
+        c.close();
+      }
+    })();
+  }
+}

@@ -6,6 +6,7 @@ if (mp.isMainProcess()) {
   await import('./core.bench.mjs');
   await import('./sync.bench.mjs');
   await import('./queues.bench.mjs');
+  await import('./net.bench.mjs');
   const { closePools } = await import('./pool.bench.mjs');
   const table = await runAll(process.argv[2]);
   console.log(`\n${table}\n`);

@@ -3,7 +3,8 @@
 // boundary), targets (functions across the boundary), spawn (start methods), process
 // (Process, contexts, runtime), sync (locks, conditions, events, barriers on the core),
 // shared (Value, Array and their raw forms in the arena, named segments), connection (rings,
-// Pipe/Connection), queues (Queue, SimpleQueue, JoinableQueue).
+// Pipe/Connection), net (Listener/Client: CPython's multiprocessing.connection over
+// sockets), queues (Queue, SimpleQueue, JoinableQueue).
 import { cpus } from 'node:os';
 import { callable } from './util/callable.js';
 import { Process as ProcessClass } from './process/process.js';
@@ -39,7 +40,10 @@ import { inspectAsString } from './util/inspect.js';
 import { Primitive } from './sync/primitive.js';
 import { Connection as ConnectionClass } from './connection/connection.js';
 
-inspectAsString(ProcessClass, Primitive, ValueClass, SharedArray, StructClass, ConnectionClass, SharedMemoryClass, ShareableListClass, SimpleQueueClass, QueueClass);
+import { SocketConnection as SocketConnectionClass } from './net/socket-connection.js';
+import { SocketListener as SocketListenerClass } from './net/listener.js';
+
+inspectAsString(SocketConnectionClass, SocketListenerClass, ProcessClass, Primitive, ValueClass, SharedArray, StructClass, ConnectionClass, SharedMemoryClass, ShareableListClass, SimpleQueueClass, QueueClass);
 
 export const Process = callable(ProcessClass);
 export type Process = ProcessClass;
@@ -112,6 +116,11 @@ export const ShareableList = callable(ShareableListClass);
 export type ShareableList = ShareableListClass;
 export type { SharedMemoryOptions } from './shared/shared-memory.js';
 export { Pipe, Connection } from './connection/connection.js';
+export { Listener, SocketListener } from './net/listener.js';
+export { Client } from './net/client.js';
+export { SocketConnection } from './net/socket-connection.js';
+export type { Address, Authkey, Family, ListenerOptions, ClientOptions, WaitOptions as ConnectionWaitOptions } from './net/options.js';
+export type { ConnectionLike } from './net/connection-like.js';
 export const Pool = callable(PoolClass);
 export type Pool = PoolClass;
 export { AsyncResult } from './pool/async-result.js';

@@ -97,6 +97,12 @@ for (const method of ['thread', 'process']) {
       assert.equal(r.stdout, "[ 42, null, 'hello' ]\n");
     });
 
+    it('Listener/Client (seed 002): an object, bytes, and recvBytesInto an Int32Array, with an authkey', async () => {
+      const r = await runNode([example('listener-client'), method]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, "connection accepted from 127.0.0.1\n[ 2.25, null, 'junk', 10n ]\nhello\n8\nInt32Array(5) [ 42, 1729, 0, 0, 0 ]\n");
+    });
+
     it('JoinableQueue producer/consumer with poison pills', async () => {
       const r = await runNode([example('producer-consumer'), method]);
       assert.equal(r.code, 0, r.stderr);

@@ -8,6 +8,7 @@ usage: python3 cpython_bench.py start <fork|forkserver|spawn> <count>
        python3 cpython_bench.py poolmap <items> <chunksize: 0 for the default> [repeat: median of that many maps]
        python3 cpython_bench.py poolapply <count>
        python3 cpython_bench.py transfer <queue|simple|pipe> <count> <bytes: 0 for 256-char strings>
+       python3 cpython_bench.py net <connect|echo> <count>
 prints one JSON line: {"us_per_op": ...} or {"per_sec": ...}
 """
 import json
@@ -177,6 +178,56 @@ def transfer(kind, n, size):
     return (n - 1) * size / 2**20 / secs if size else (n - 1) / secs
 
 
+def net_server(addr_q, key):
+    from multiprocessing.connection import Listener
+    with Listener(("127.0.0.1", 0), authkey=key) as listener:
+        addr_q.put(listener.address)
+        while True:
+            with listener.accept() as c:
+                try:
+                    while True:
+                        c.send_bytes(c.recv_bytes())
+                except EOFError:
+                    pass
+
+
+def net(kind, n):
+    """connect: median us of Client() with an authkey to a Listener in a child; echo: 64-byte round trips/s."""
+    from multiprocessing.connection import Client
+    ctx = mp.get_context("fork")
+    q = ctx.SimpleQueue()
+    p = ctx.Process(target=net_server, args=(q, b"bench"), daemon=True)
+    p.start()
+    addr = q.get()
+    try:
+        if kind == "connect":
+            for _ in range(20):
+                Client(addr, authkey=b"bench").close()
+            xs = []
+            for _ in range(n):
+                t = time.perf_counter()
+                c = Client(addr, authkey=b"bench")
+                xs.append((time.perf_counter() - t) * 1e6)
+                c.close()
+            xs.sort()
+            return xs[n // 2]
+        c = Client(addr, authkey=b"bench")
+        msg = bytes(64)
+        for _ in range(200):
+            c.send_bytes(msg)
+            c.recv_bytes()
+        t = time.perf_counter()
+        for _ in range(n):
+            c.send_bytes(msg)
+            c.recv_bytes()
+        secs = time.perf_counter() - t
+        c.close()
+        return n / secs
+    finally:
+        p.terminate()
+        p.join()
+
+
 if __name__ == "__main__":
     what = sys.argv[1]
     if what == "start":
@@ -191,6 +242,9 @@ if __name__ == "__main__":
         print(json.dumps({"us_per_op": pool_apply(int(sys.argv[2]))}))
     elif what == "transfer":
         print(json.dumps({"per_sec": transfer(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))}))
+    elif what == "net":
+        r = net(sys.argv[2], int(sys.argv[3]))
+        print(json.dumps({"us_per_op": r} if sys.argv[2] == "connect" else {"per_sec": r}))
     elif what == "reads":
         print(json.dumps({"per_sec": reads(sys.argv[2], int(sys.argv[3]))}))
     elif what == "recordreads":
