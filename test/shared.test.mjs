@@ -85,7 +85,7 @@ describe('shared values in one process', () => {
     assert.throws(() => mp.Value('i', 0, { locked: false }), { name: 'TypeError', message: /Value: unknown option 'locked' \(did you mean 'lock'\?\)/ });
     assert.throws(() => mp.Array('i', 3, { Lock: mp.Lock() }), { name: 'TypeError', message: /Array: unknown option 'Lock' \(did you mean 'lock'\?\)/ });
     assert.throws(() => mp.Array('i', 3, { lock: false, timeout: 5 }), /Array: unknown option 'timeout'; the options are lock/);
-    assert.throws(() => mp.Value('i', 0, false), /Value: options must be an object \{ lock \}, got boolean false/);
+    assert.throws(() => mp.Value('i', 0, false), /Value: expected an options object \{ lock \}, got boolean false/);
     assert.throws(() => new mp.Value('d', 0, { synchronized: true }), /unknown option 'synchronized'/);
   });
 
