@@ -9,7 +9,7 @@ import { registerKind, SEND } from '../codec/codec.js';
 import { BufferTooShortError, EOFError, ValueError } from '../errors.js';
 import { core } from '../core/core.js';
 import { WAITABLE, type WaitTarget } from '../process/waitable.js';
-import { runAsync, runSync } from '../sync/primitive.js';
+import { runAsync, runSync } from '../core/steps.js';
 import { checkOptions, checkSignal, deadlineOf, describe, waitOptions, type WaitOptions } from '../util/options.js';
 import { decodeIncoming, Ring, type Incoming, type Outgoing } from './ring.js';
 import { senderOf } from './sender.js';

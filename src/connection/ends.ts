@@ -8,7 +8,7 @@
 // answer "unknown", which keeps the old behaviour: wait.
 import { readFileSync } from 'node:fs';
 import { native } from '../core/native.js';
-import { ownerId } from '../sync/primitive.js';
+import { ownerId } from '../core/core.js';
 
 export type End = 'read' | 'write';
 

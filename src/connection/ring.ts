@@ -12,8 +12,9 @@
 // instead of one message per wake-up.
 import { decode, encode } from '../codec/codec.js';
 import { BrokenPipeError, EOFError } from '../errors.js';
-import { mutexRelease, mutexSteps } from '../sync/lock.js';
-import { Attach, expired, NOT_EQUAL, Primitive, registerPrimitive, UNINTERRUPTIBLE, type Handle, type Steps } from '../sync/primitive.js';
+import { mutexRelease, mutexSteps } from '../core/mutex.js';
+import { Attach, Primitive, registerPrimitive, type Handle } from '../sync/primitive.js';
+import { expired, NOT_EQUAL, UNINTERRUPTIBLE, type Steps } from '../core/steps.js';
 import { CHECK_MS, Ends, ENDS_FIRST_WORD, ENDS_WORDS, GONE, type End } from './ends.js';
 
 const HEAD = 0, TAIL = 1, WLOCK = 2, RLOCK = 3, READERS_SLEEPING = 4, WRITERS_SLEEPING = 5, EVENT = 6, WAKE_TAIL = 8;

@@ -9,7 +9,7 @@
 import { core } from '../core/core.js';
 import { BrokenPipeError, ValueError } from '../errors.js';
 import { Fifo } from '../queues/fifo.js';
-import { runAsync, runSync } from '../sync/primitive.js';
+import { runAsync, runSync } from '../core/steps.js';
 import { outgoing, rawBytes, type Outgoing, type Ring } from './ring.js';
 
 interface Pending {

@@ -5,10 +5,17 @@
 //   js      SharedArrayBuffer + Atomics.wait/waitAsync: threads only (the fallback when the
 //           addon cannot load).
 // Fast paths are plain Atomics on `i32`; wait()/wake() are entered only to sleep or wake.
-import { workerData } from 'node:worker_threads';
+import { threadId, workerData } from 'node:worker_threads';
 import { native, nativeUnavailable, type WaitResult } from './native.js';
 
 export type { WaitResult };
+
+/**
+ * Who holds an owned lock (RLock, a Condition's lock): the OS thread id, unique across every
+ * thread and process of the machine while it lives (the JS core serves one process only, where
+ * thread ids are enough).
+ */
+export const ownerId: number = native ? native.gettid() : threadId + 1;
 export const WOKEN = 0, NOT_EQUAL = 1, TIMED_OUT = 2;
 
 /** What a child needs to map its parent's arena; carried in the boot message. */

@@ -4,7 +4,7 @@ import { setMaxListeners } from 'node:events';
 import { CancelledError, ValueError } from '../errors.js';
 import type { StartMethod } from '../process/runtime.js';
 import type { AnyFunction, ResultOf, TargetRef, TaskFunction } from '../targets/describe.js';
-import { describe } from '../util/options.js';
+import { checkOptions, describe } from '../util/options.js';
 import { Pool } from './pool.js';
 
 export interface ExecutorOptions {
@@ -23,6 +23,7 @@ export class ProcessPoolExecutor {
 
   constructor(options: ExecutorOptions = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError(`ProcessPoolExecutor: expected options { maxWorkers?, context? }, got ${describe(options)}`);
+    checkOptions(options, ['maxWorkers', 'context', 'initializer', 'initargs', 'maxTasksPerChild'], 'ProcessPoolExecutor');
     setMaxListeners(0, this.#cancel.signal);
     this.#pool = new Pool({ processes: options.maxWorkers ?? null, context: options.context ?? null, initializer: options.initializer ?? null, initargs: options.initargs ?? [], maxtasksperchild: options.maxTasksPerChild ?? null });
   }

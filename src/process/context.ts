@@ -4,6 +4,7 @@ import { ValueError } from '../errors.js';
 import { native, nativeUnavailable } from '../core/native.js';
 import { warmSpare } from '../spawn/process.js';
 import { runtime, type StartMethod } from './runtime.js';
+import { checkOptions } from '../util/options.js';
 
 export const startMethods: readonly StartMethod[] = ['thread', 'process'];
 
@@ -26,6 +27,7 @@ export function getStartMethod(allowNone = false): StartMethod | null {
 }
 
 export function setStartMethod(method: StartMethod | null, options: { force?: boolean } = {}): void {
+  checkOptions(options, ['force'], 'setStartMethod');
   if (runtime.startMethod !== null && runtime.startMethodSetExplicitly && !options.force) {
     throw new Error('context has already been set: call setStartMethod(method, { force: true }) to change it');
   }

@@ -12,7 +12,7 @@ import { waitReadable } from '../connection/connection.js';
 import { senderOf } from '../connection/sender.js';
 import { decodeIncoming, decodeOutgoing, outgoing, Ring, type Outgoing } from '../connection/ring.js';
 import { Fifo } from './fifo.js';
-import { expired, NOT_EQUAL, runAsync, runSync, type Steps } from '../sync/primitive.js';
+import { expired, NOT_EQUAL, runAsync, runSync, type Steps } from '../core/steps.js';
 import { blockOptions, deadlineOf, waitOptions, type BlockArg, type WaitOptions } from '../util/options.js';
 
 /** Ring bytes of a queue: items larger than half of it stream through. */

@@ -7,7 +7,7 @@
 //   then the data.
 import { registerKind, SEND } from '../codec/codec.js';
 import { ValueError } from '../errors.js';
-import { describe } from '../util/options.js';
+import { checkOptions, describe } from '../util/options.js';
 import { SharedMemory } from './shared-memory.js';
 
 export type ShareableItem = number | bigint | boolean | string | Uint8Array | null;
@@ -35,6 +35,7 @@ export class ShareableList implements Iterable<ShareableItem> {
 
   /** sequence: the items of a new list; or { name } alone: attach to an existing one. */
   constructor(sequence?: Iterable<ShareableItem> | null, options: { name?: string } = {}) {
+    checkOptions(options, ['name'], 'ShareableList');
     if (sequence === null || sequence === undefined) {
       if (options.name !== undefined) {
         this.shm = new SharedMemory({ name: options.name });

@@ -6,7 +6,7 @@
 import { registerKind, SEND } from '../codec/codec.js';
 import { native, nativeUnavailable } from '../core/native.js';
 import { ValueError } from '../errors.js';
-import { describe } from '../util/options.js';
+import { checkOptions, describe } from '../util/options.js';
 import { track, untrack } from './tracker.js';
 import { builtin } from '../util/builtins.js';
 
@@ -34,6 +34,7 @@ export class SharedMemory {
   constructor(options: SharedMemoryOptions = {}) {
     if (!native) throw new Error(`SharedMemory needs the native addon: ${nativeUnavailable}`);
     if (options === null || typeof options !== 'object') throw new TypeError(`SharedMemory: expected options { name?, create?, size? }, got ${describe(options)}`);
+    checkOptions(options, ['name', 'create', 'size'], 'SharedMemory');
     const create = Boolean(options.create);
     let name = options.name ?? null;
     if (!create && name === null) throw new ValueError("SharedMemory: 'name' can only be omitted when create is true");

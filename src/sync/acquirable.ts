@@ -2,7 +2,8 @@
 // Condition): the Promise and Sync forms of acquire, and the scoped forms that stand in for
 // Python's `with lock:`, releasing on throw and returning the callback's result.
 import { blockOptions, deadlineOf, type BlockArg } from '../util/options.js';
-import { Primitive, runAsync, runSync, type Steps } from './primitive.js';
+import { Primitive } from './primitive.js';
+import { runAsync, runSync, type Steps } from '../core/steps.js';
 
 /** `{ block?, timeout?, signal? }`, a timeout in ms, or Python's positional `block` (then `timeout`). */
 export type AcquireOptions = BlockArg;

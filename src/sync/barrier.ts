@@ -6,7 +6,8 @@ import { describeTarget, type AnyFunction, type TargetSpec } from '../targets/de
 import { loadInBackground } from '../targets/load.js';
 import { checkPositiveInt, deadlineOf, timeoutMs, waitOptions, type WaitOptions } from '../util/options.js';
 import { Condition } from './condition.js';
-import { abortRequested, Attach, Primitive, registerPrimitive, runAsync, runSync, Settle, UNINTERRUPTIBLE, type Handle, type StepsWithSettle } from './primitive.js';
+import { Attach, Primitive, registerPrimitive, type Handle } from './primitive.js';
+import { abortRequested, runAsync, runSync, Settle, UNINTERRUPTIBLE, type StepsWithSettle } from '../core/steps.js';
 
 const STATE = 0, COUNT = 1;
 const LOADING = 'Barrier.waitSync: the barrier action is still being imported in this process; use await barrier.wait()';

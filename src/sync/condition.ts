@@ -10,7 +10,8 @@ import { deadlineOf, remaining, waitOptions, type WaitOptions } from '../util/op
 import { Acquirable, type AcquireOptions } from './acquirable.js';
 import { Lock } from './lock.js';
 import { RLock } from './rlock.js';
-import { Attach, expired, NOT_EQUAL, registerPrimitive, runAsync, runSync, TIMED_OUT, type Handle, type Steps } from './primitive.js';
+import { Attach, registerPrimitive, type Handle } from './primitive.js';
+import { expired, NOT_EQUAL, runAsync, runSync, TIMED_OUT, type Steps } from '../core/steps.js';
 
 const TOTAL = 0, WAKEUP = 1, WOKEN = 2, FUTEX = 3, SLEEPERS = 4;
 

@@ -1,7 +1,8 @@
 // Event: a flag word and a count of sleepers; set() wakes everyone, with a system call only
 // when someone sleeps.
 import { deadlineOf, waitOptions, type WaitOptions } from '../util/options.js';
-import { Attach, expired, NOT_EQUAL, Primitive, registerPrimitive, runAsync, runSync, type Steps } from './primitive.js';
+import { Attach, Primitive, registerPrimitive } from './primitive.js';
+import { expired, NOT_EQUAL, runAsync, runSync, type Steps } from '../core/steps.js';
 
 const FLAG = 0, SLEEPERS = 1;
 

@@ -4,27 +4,9 @@
 // holder dies stays held: acquire({ timeout }) then returns false after the timeout.
 import { ValueError } from '../errors.js';
 import { Acquirable } from './acquirable.js';
-import { Attach, expired, NOT_EQUAL, registerPrimitive, UNINTERRUPTIBLE, type Steps } from './primitive.js';
-import type { Core } from '../core/core.js';
-
-/** The sleeping path of a three-state mutex at i32[index]. */
-export function* mutexSteps(i32: Int32Array, index: number, deadline: number): Steps<boolean> {
-  // Watch the holder for a moment without announcing ourselves (so its release makes no call).
-  const seen = Atomics.load(i32, index);
-  if (seen !== 0 && (yield { index, expected: seen, deadline, spin: true }) === NOT_EQUAL && Atomics.compareExchange(i32, index, 0, 1) === 0) return true;
-  for (;;) {
-    if (Atomics.exchange(i32, index, 2) === 0) return true;
-    if (expired(deadline)) return false;
-    yield { index, expected: 2, deadline };
-  }
-}
-
-/** Frees a three-state mutex; false if it was not held. */
-export function mutexRelease(c: Core, index: number): boolean {
-  const prev = Atomics.exchange(c.i32, index, 0);
-  if (prev === 2) c.wake(index, 1);
-  return prev !== 0;
-}
+import { Attach, registerPrimitive } from './primitive.js';
+import { UNINTERRUPTIBLE, type Steps } from '../core/steps.js';
+import { mutexSteps } from '../core/mutex.js';
 
 export class Lock extends Acquirable {
   static override readonly kind: string = 'sync.Lock';

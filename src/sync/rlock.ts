@@ -4,8 +4,10 @@
 // order them); a thread that does not hold the lock can never read its own id there.
 import { ValueError } from '../errors.js';
 import { Acquirable } from './acquirable.js';
-import { mutexRelease, mutexSteps } from './lock.js';
-import { Attach, ownerId, registerPrimitive, runSync, UNINTERRUPTIBLE, type Steps } from './primitive.js';
+import { mutexRelease, mutexSteps } from '../core/mutex.js';
+import { Attach, registerPrimitive } from './primitive.js';
+import { ownerId } from '../core/core.js';
+import { runSync, UNINTERRUPTIBLE, type Steps } from '../core/steps.js';
 
 const STATE = 0, OWNER = 1, DEPTH = 2;
 

@@ -4,7 +4,8 @@
 import { ValueError } from '../errors.js';
 import { checkPositiveInt } from '../util/options.js';
 import { Acquirable, type AcquireOptions } from './acquirable.js';
-import { Attach, expired, NOT_EQUAL, registerPrimitive, type Handle, type Steps } from './primitive.js';
+import { Attach, registerPrimitive, type Handle } from './primitive.js';
+import { expired, NOT_EQUAL, type Steps } from '../core/steps.js';
 
 const VALUE = 0, SLEEPERS = 1, BOUND = 2;
 
