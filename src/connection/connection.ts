@@ -5,6 +5,7 @@
 // sees EOFError once all of them are closed (explicitly, by GC, or when their process ends
 // normally) and the ring is drained.
 import { registerKind, SEND } from '../codec/codec.js';
+import { whenClassesLoaded } from '../codec/classes.js';
 import { BufferTooShortError, EOFError, ValueError } from '../errors.js';
 import { core } from '../core/core.js';
 import { WAITABLE, type WaitTarget } from '../process/waitable.js';
@@ -108,9 +109,10 @@ export class Connection {
   recv(): Promise<unknown> {
     try {
       const ring = this.reader('recv');
+      // (A value whose class's module is being imported comes once it has its class.)
       const v = ring.tryRead(decodeIncoming, TIMED_OUT);
-      if (v !== TIMED_OUT) return Promise.resolve(v);
-      return runAsync(core(), ring.readSteps(decodeIncoming, -1, TIMED_OUT));
+      if (v !== TIMED_OUT) return Promise.resolve(whenClassesLoaded(v));
+      return runAsync(core(), ring.readSteps(decodeIncoming, -1, TIMED_OUT)).then(whenClassesLoaded);
     } catch (e) {
       return Promise.reject(e);
     }
