@@ -70,6 +70,10 @@ const keyOf = (ref: ClassRef) => `${ref.m}#${ref.x}`;
 
 /** The reference an instance of `cls` carries; null if the class can be named no way. */
 export function classRef(cls: Cls): ClassRef | null {
+  const ref = refOf(cls);
+  return ref === INTERNAL ? null : ref;
+}
+function refOf(cls: Cls): ClassRef | null {
   let ref = refs.get(cls);
   if (ref === undefined) {
     ref = findRef(cls);
@@ -116,7 +120,7 @@ export function errorChain(cls: Cls): (ClassRef | null)[] {
   if (chain) return chain;
   chain = [];
   for (let c: unknown = cls; typeof c === 'function' && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
-    const ref = classRef(c as Cls);
+    const ref = refOf(c as Cls);
     if (ref === INTERNAL) continue;
     chain.push(ref);
     if (ref?.b) break;

@@ -179,7 +179,13 @@ function show(v: symbol | Function): string {
 
 function prepareError(e: Error, path: string, w: Walk): unknown {
   w.marked = true;
-  const ctor = typeof e.constructor === 'function' && e.constructor.prototype === Object.getPrototypeOf(e) ? (e.constructor as Cls) : null;
+  // Its class: the constructor of the first prototype that is some class's own (Node's
+  // internal errors put a prototype of their own in front of RangeError's, say).
+  let ctor: Cls | null = null;
+  for (let p = Object.getPrototypeOf(e) as object | null; p && !ctor; p = Object.getPrototypeOf(p) as object | null) {
+    const c = Object.prototype.hasOwnProperty.call(p, 'constructor') ? (p as { constructor: unknown }).constructor : undefined;
+    if (typeof c === 'function' && c.prototype === p) ctor = c as Cls;
+  }
   const fields: Record<string, unknown> = {};
   const out: Record<string, unknown> = {
     [MARK]: 'e',
