@@ -8,6 +8,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as mp from 'multiprocessing-ts';
 import { Tagged, ValidationError, Vec } from './fixtures/value-classes.mjs';
+import { Later } from './fixtures/value-tla.mjs';
 import * as t from './fixtures/value-targets.mjs';
 import { methods, runNode } from './helpers.mjs';
 
@@ -156,6 +157,17 @@ for (const method of methods) {
       const made = await getPool().apply(t.poolMake, ['vec']);
       assert.ok(made instanceof Vec);
       for (const c of [p, s, p2]) await c.join(30_000);
+    });
+
+    it('a class whose module has top-level await: recv waits for its import; recvSync gives the object first, an instance once imported', async () => {
+      const q = ctx.Queue();
+      const [mine, theirs] = mp.Pipe();
+      const p = start(t.syncThenAsync, theirs, q);
+      await mine.send(new Later(1));
+      await mine.send(new Later(21));
+      assert.deepEqual(await q.get({ timeout: 30_000 }), { before: 'Object', after: 'Later', second: 'Later', twice: 42 });
+      await p.join(30_000);
+      assert.equal(p.exitcode, 0);
     });
 
     it('a task that throws: an exported error class arrives as itself, one not found as a RemoteError', async () => {

@@ -21,6 +21,8 @@ import { classRef, errorChain, resolveLater, resolveNow, shared, type ClassRef, 
 export { registerClass } from './classes.js';
 
 const STR = 0, BYTES = 1, V8 = 2, MARKED = 3, NUM = 4, F64 = 5, U8 = 6;
+/** Added to V8 or MARKED: typed arrays inside. */
+const VIEWS = 0x10;
 const MARK = '\u0000mpts';
 
 /** Implemented by every sendable primitive: its handle is plain data. */
@@ -45,6 +47,8 @@ export class SendError extends TypeError {
 
 interface Walk {
   marked: boolean;
+  /** Typed arrays inside: the reader needs Node's (slower to make) DefaultDeserializer. */
+  views: boolean;
   seen: Map<object, unknown>;
 }
 
@@ -64,7 +68,11 @@ function prepare(v: unknown, path: string, w: Walk): unknown {
   if (v === null) return v;
   const o = v as object;
   if (w.seen.has(o)) return w.seen.get(o);
-  if (ArrayBuffer.isView(o) || o instanceof ArrayBuffer || o instanceof Date || o instanceof RegExp) return o;
+  if (ArrayBuffer.isView(o)) {
+    w.views = true;
+    return o;
+  }
+  if (o instanceof ArrayBuffer || o instanceof Date || o instanceof RegExp) return o;
   if (typeof SharedArrayBuffer !== 'undefined' && o instanceof SharedArrayBuffer) {
     return fail(path, 'is a SharedArrayBuffer', '; use mp.RawArray, mp.Array or mp.SharedMemory, which work across processes');
   }
@@ -360,10 +368,10 @@ export function encode(value: unknown, path = 'value'): Buffer {
       return out;
     }
   }
-  const w: Walk = { marked: false, seen: new Map() };
+  const w: Walk = { marked: false, views: false, seen: new Map() };
   const prepared = prepare(value, path, w);
   const ser = new v8.DefaultSerializer();
-  ser.writeRawBytes(Buffer.of(w.marked ? MARKED : V8));
+  ser.writeRawBytes(Buffer.of((w.marked ? MARKED : V8) | (w.views ? VIEWS : 0)));
   ser.writeHeader();
   try {
     ser.writeValue(prepared);
@@ -390,9 +398,11 @@ export function decode(buf: Uint8Array): unknown {
     case NUM:
       return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).readDoubleLE(1);
     case V8:
-      return deserialize(buf, false);
+    case V8 | VIEWS:
+      return deserialize(buf, false, buf[0] === (V8 | VIEWS));
     case MARKED:
-      return deserialize(buf, true);
+    case MARKED | VIEWS:
+      return deserialize(buf, true, buf[0] === (MARKED | VIEWS));
     default:
       throw new TypeError(`cannot decode a message with tag ${buf[0]}: the two sides run different versions of multiprocessing-ts`);
   }
@@ -412,8 +422,8 @@ class Reader extends v8.DefaultDeserializer {
   }
 }
 
-function deserialize(buf: Uint8Array, marked: boolean): unknown {
-  const des = new Reader(buf.subarray(1));
+function deserialize(buf: Uint8Array, marked: boolean, views: boolean): unknown {
+  const des = views ? new Reader(buf.subarray(1)) : new v8.Deserializer(buf.subarray(1));
   des.readHeader();
   const v = des.readValue();
   return marked ? revive(v, new Map()) : v;
@@ -421,5 +431,5 @@ function deserialize(buf: Uint8Array, marked: boolean): unknown {
 
 /** Checks that a value can be sent, throwing the same error encode() would. */
 export function checkSendable(value: unknown, path: string): void {
-  prepare(value, path, { marked: false, seen: new Map() });
+  prepare(value, path, { marked: false, views: false, seen: new Map() });
 }
