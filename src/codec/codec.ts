@@ -2,17 +2,29 @@
 //   STR    a string, raw UTF-8 (no serializer at all)
 //   NUM    a number, 8 bytes (a pool's typical result)
 //   F64    a Float64Array, raw (a pool's numeric chunks)
-//   BYTES  a Buffer / Uint8Array, raw
+//   BYTES  a Buffer, raw;  U8  a Uint8Array, raw (each comes back as what it was)
 //   V8     anything else the structured-clone algorithm (v8.serialize) carries as is
 //   MARKED the same, after a walk that replaced what structured clone would lose or refuse:
-//          Errors (class, message, stack, cause, own fields), instances of registered
-//          classes, and this package's primitives (sent as handles: a Lock travels as the
-//          offset of its words in the shared arena).
-// Anything that cannot be sent throws at the call, naming its path: `args[1].onDone is a function`.
+//          Errors (class chain, name, message, stack, cause, own fields), instances of classes
+//          that can be named (registered, or exported from a module: classes.ts), and this
+//          package's primitives (sent as handles: a Lock travels as the offset of its words in
+//          the shared arena).
+// Typed arrays keep their exact type at any depth (Node's DefaultSerializer writes a view's
+// own bytes and its type, Buffer included; the plain Serializer wrote a Buffer's whole pooled
+// slab and read it back as a Uint8Array).
+// Anything that cannot be sent throws at the call, naming its path and showing the value:
+// `args[1].onDone is a function (function onDone)`.
 import * as v8 from 'node:v8';
-import { packageErrors, RemoteError } from '../errors.js';
+import { classRef, errorChain, shared, resolveLater, resolveNow, type ClassRef, type Cls } from './classes.js';
+import { reviveError } from './errors.js';
 
-const STR = 0, BYTES = 1, V8 = 2, MARKED = 3, NUM = 4, F64 = 5;
+export { asRemoteError } from './errors.js';
+
+export { registerClass } from './classes.js';
+
+const STR = 0, BYTES = 1, V8 = 2, MARKED = 3, NUM = 4, F64 = 5, U8 = 6;
+/** Added to V8 or MARKED: typed arrays inside. */
+const VIEWS = 0x10;
 const MARK = '\u0000mpts';
 
 /** Implemented by every sendable primitive: its handle is plain data. */
@@ -21,39 +33,12 @@ export interface Sendable {
   [SEND](): { kind: string; data: unknown };
 }
 type Reviver = (data: unknown) => unknown;
-// Registries live on globalThis so that the ESM build and the CommonJS bundle, when both are
-// loaded in one thread, see the same classes and kinds.
-function shared<T>(key: string, make: () => T): T {
-  const g = globalThis as Record<symbol, unknown>;
-  return (g[Symbol.for(key)] ??= make()) as T;
-}
 const revivers = shared('mpts.codec.kinds', () => new Map<string, Reviver>());
 
 /** A primitive kind registers how to rebuild itself from its handle. */
 export function registerKind(kind: string, revive: Reviver): void {
   revivers.set(kind, revive);
 }
-
-type Cls = abstract new (...args: never[]) => object;
-const classesByName = shared('mpts.codec.classes', () => new Map<string, Cls>());
-const namesByClass = shared('mpts.codec.names', () => new Map<Cls, string>());
-
-/**
- * Keeps a class's prototype across the boundary (Python pickles classes by reference). Register
- * it in the module that defines it, so the child, which imports that module, registers it too.
- */
-export function registerClass(cls: Cls, name: string = cls.name): void {
-  if (typeof cls !== 'function') throw new TypeError(`registerClass: expected a class, got ${typeof cls}`);
-  if (!name) throw new TypeError('registerClass: an anonymous class needs an explicit name');
-  const known = classesByName.get(name);
-  if (known && known !== cls) throw new TypeError(`registerClass: another class is already registered as '${name}'`);
-  classesByName.set(name, cls);
-  namesByClass.set(cls, name);
-}
-
-const builtinErrors: Record<string, new (message?: string) => Error> = {
-  Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
-};
 
 export class SendError extends TypeError {
   constructor(message: string) {
@@ -64,6 +49,8 @@ export class SendError extends TypeError {
 
 interface Walk {
   marked: boolean;
+  /** Typed arrays inside: the reader needs Node's (slower to make) DefaultDeserializer. */
+  views: boolean;
   seen: Map<object, unknown>;
 }
 
@@ -76,14 +63,18 @@ function prepare(v: unknown, path: string, w: Walk): unknown {
     case 'string': case 'number': case 'boolean': case 'bigint': case 'undefined':
       return v;
     case 'function':
-      return fail(path, `is a function (${v.name || 'anonymous'})`, '; pass data, or an exported function as a Process/Pool target');
+      return fail(path, `is a function (${show(v)})`, '; pass data, or an exported function as a Process/Pool target');
     case 'symbol':
-      return fail(path, 'is a symbol');
+      return fail(path, `is a symbol (${show(v)})`);
   }
   if (v === null) return v;
   const o = v as object;
   if (w.seen.has(o)) return w.seen.get(o);
-  if (ArrayBuffer.isView(o) || o instanceof ArrayBuffer || o instanceof Date || o instanceof RegExp) return o;
+  if (ArrayBuffer.isView(o)) {
+    w.views = true;
+    return o;
+  }
+  if (o instanceof ArrayBuffer || o instanceof Date || o instanceof RegExp) return o;
   if (typeof SharedArrayBuffer !== 'undefined' && o instanceof SharedArrayBuffer) {
     return fail(path, 'is a SharedArrayBuffer', '; use mp.RawArray, mp.Array or mp.SharedMemory, which work across processes');
   }
@@ -146,16 +137,16 @@ function prepare(v: unknown, path: string, w: Walk): unknown {
     return out;
   }
   const proto = Object.getPrototypeOf(o);
-  const registered = proto && namesByClass.get(proto.constructor);
-  if (registered) {
+  const ref = proto === Object.prototype || proto === null ? null : refOfProto(proto);
+  if (ref) {
     w.marked = true;
     const fields: Record<string, unknown> = {};
-    const out = { [MARK]: 'c', name: registered, fields };
+    const out = { [MARK]: 'c', ref, fields };
     w.seen.set(o, out);
     for (const k of Object.keys(o)) fields[k] = prepare((o as Record<string, unknown>)[k], `${path}.${k}`, w);
     return out;
   }
-  // A plain object (or an unregistered class, which structured clone sends as a plain object).
+  // A plain object (or one of a class that cannot be named, which goes as a plain object).
   w.seen.set(o, o);
   let out: Record<string, unknown> | undefined;
   const rec = o as Record<string, unknown>;
@@ -179,14 +170,37 @@ function prepare(v: unknown, path: string, w: Walk): unknown {
   return out ?? o;
 }
 
+/** The class of an object's prototype, if it can be named across the boundary. */
+function refOfProto(proto: object): ClassRef | null {
+  const ctor = Object.prototype.hasOwnProperty.call(proto, 'constructor') ? (proto as { constructor: unknown }).constructor : undefined;
+  if (typeof ctor !== 'function' || ctor.prototype !== proto) return null;
+  return classRef(ctor as Cls);
+}
+
+/** A function or symbol that cannot be sent, shown for the user to find it. */
+function show(v: symbol | Function): string {
+  if (typeof v === 'symbol') return v.toString();
+  const text = Function.prototype.toString.call(v);
+  const kind = text.startsWith('class') ? 'class' : text.startsWith('async') ? 'async function' : 'function';
+  if (v.name) return `${kind} ${v.name}`;
+  const short = text.replace(/\s+/g, ' ');
+  return short.length > 60 ? `${short.slice(0, 57)}...` : short;
+}
+
 function prepareError(e: Error, path: string, w: Walk): unknown {
   w.marked = true;
-  const ctor = (e.constructor && e.constructor.name) || 'Error';
+  // Its class: the constructor of the first prototype that is some class's own (Node's
+  // internal errors put a prototype of their own in front of RangeError's, say).
+  let ctor: Cls | null = null;
+  for (let p = Object.getPrototypeOf(e) as object | null; p && !ctor; p = Object.getPrototypeOf(p) as object | null) {
+    const c = Object.prototype.hasOwnProperty.call(p, 'constructor') ? (p as { constructor: unknown }).constructor : undefined;
+    if (typeof c === 'function' && c.prototype === p) ctor = c as Cls;
+  }
   const fields: Record<string, unknown> = {};
   const out: Record<string, unknown> = {
     [MARK]: 'e',
-    ctor: namesByClass.get(e.constructor as Cls) ?? ctor,
-    name: e.name,
+    chain: ctor ? errorChain(ctor) : [null, { b: 'Error' }],
+    name: String(e.name),
     message: String(e.message),
     stack: e.stack,
     fields,
@@ -194,8 +208,9 @@ function prepareError(e: Error, path: string, w: Walk): unknown {
   w.seen.set(e, out);
   if ('cause' in e) out.cause = prepareLenient(e.cause, `${path}.cause`, w);
   if (e instanceof AggregateError) out.errors = prepareLenient(e.errors, `${path}.errors`, w);
+  // Own fields, an own `name` among them (kept as it was: `this.name = ...` in a constructor).
   for (const k of Object.keys(e)) {
-    if (k === 'name' || k === 'message' || k === 'stack' || k === 'cause') continue;
+    if (k === 'message' || k === 'stack' || k === 'cause') continue;
     fields[k] = prepareLenient((e as unknown as Record<string, unknown>)[k], `${path}.${k}`, w);
   }
   return out;
@@ -246,10 +261,13 @@ function revive(v: unknown, seen: Map<object, unknown>): unknown {
     seen.set(v, out);
     return out;
   }
-  if (mark === 'e') return reviveError(rec, seen);
+  if (mark === 'e') return reviveError(rec, seen, revive);
   if (mark === 'c') {
-    const cls = classesByName.get(rec.name as string);
+    const ref = rec.ref as ClassRef;
+    const cls = resolveNow(ref);
     const out: Record<string, unknown> = cls ? Object.create(cls.prototype) : {};
+    // Its module is being imported: it gets its class's prototype then.
+    if (cls === undefined) resolveLater([ref], (_i, c) => Object.setPrototypeOf(out, c.prototype));
     seen.set(v, out);
     const fields = rec.fields as Record<string, unknown>;
     for (const k of Object.keys(fields)) out[k] = revive(fields[k], seen);
@@ -261,32 +279,6 @@ function revive(v: unknown, seen: Map<object, unknown>): unknown {
     if (x !== null && typeof x === 'object') rec[k] = revive(x, seen);
   }
   return v;
-}
-
-function reviveError(rec: Record<string, unknown>, seen: Map<object, unknown>): Error {
-  const ctorName = rec.ctor as string;
-  const known = classesByName.get(ctorName) ?? packageErrors[ctorName] ?? builtinErrors[ctorName] ??
-    (ctorName === 'AggregateError' ? AggregateError : undefined);
-  let err: Error;
-  if (known) {
-    err = Object.create(known.prototype) as Error;
-  } else {
-    const r = new RemoteError();
-    r.remoteName = String(rec.name);
-    r.remoteStack = String(rec.stack ?? '');
-    err = r;
-  }
-  seen.set(rec, err);
-  const define = (k: string, value: unknown) =>
-    Object.defineProperty(err, k, { value, writable: true, configurable: true, enumerable: false });
-  define('message', known ? rec.message : `${String(rec.name)}: ${String(rec.message)}`);
-  define('stack', rec.stack);
-  if (known && rec.name !== known.prototype.name) define('name', rec.name);
-  if ('cause' in rec) define('cause', revive(rec.cause, seen));
-  if ('errors' in rec) define('errors', revive(rec.errors, seen));
-  const fields = rec.fields as Record<string, unknown>;
-  for (const k of Object.keys(fields)) (err as unknown as Record<string, unknown>)[k] = revive(fields[k], seen);
-  return err;
 }
 
 /**
@@ -317,16 +309,19 @@ export function encode(value: unknown, path = 'value'): Buffer {
     out.write(value, 1);
     return out;
   }
-  if (value instanceof Uint8Array && (value.constructor === Uint8Array || value instanceof Buffer)) {
-    const out = Buffer.allocUnsafe(1 + value.byteLength);
-    out[0] = BYTES;
-    out.set(value, 1);
-    return out;
+  if (value instanceof Uint8Array) {
+    const c = value.constructor;
+    if (c === Buffer || c === Uint8Array) {
+      const out = Buffer.allocUnsafe(1 + value.byteLength);
+      out[0] = c === Buffer ? BYTES : U8;
+      out.set(value, 1);
+      return out;
+    }
   }
-  const w: Walk = { marked: false, seen: new Map() };
+  const w: Walk = { marked: false, views: false, seen: new Map() };
   const prepared = prepare(value, path, w);
-  const ser = new v8.Serializer();
-  ser.writeRawBytes(Buffer.of(w.marked ? MARKED : V8));
+  const ser = new v8.DefaultSerializer();
+  ser.writeRawBytes(Buffer.of((w.marked ? MARKED : V8) | (w.views ? VIEWS : 0)));
   ser.writeHeader();
   try {
     ser.writeValue(prepared);
@@ -342,6 +337,8 @@ export function decode(buf: Uint8Array): unknown {
       return Buffer.from(buf.buffer, buf.byteOffset + 1, buf.byteLength - 1).toString('utf8');
     case BYTES:
       return Buffer.from(buf.subarray(1));
+    case U8:
+      return new Uint8Array(buf.subarray(1));
     case F64: {
       // Copied out to an aligned buffer of its own (the frame may sit at any offset).
       const bytes = new Uint8Array(buf.byteLength - 8);
@@ -351,16 +348,32 @@ export function decode(buf: Uint8Array): unknown {
     case NUM:
       return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).readDoubleLE(1);
     case V8:
-      return deserialize(buf, false);
+    case V8 | VIEWS:
+      return deserialize(buf, false, buf[0] === (V8 | VIEWS));
     case MARKED:
-      return deserialize(buf, true);
+    case MARKED | VIEWS:
+      return deserialize(buf, true, buf[0] === (MARKED | VIEWS));
     default:
       throw new TypeError(`cannot decode a message with tag ${buf[0]}: the two sides run different versions of multiprocessing-ts`);
   }
 }
 
-function deserialize(buf: Uint8Array, marked: boolean): unknown {
-  const des = new v8.Deserializer(buf.subarray(1));
+/**
+ * Node's reader of typed arrays, which would leave a view into its input (here often the
+ * ring, overwritten by the next message): each gets bytes of its own.
+ */
+class Reader extends v8.DefaultDeserializer {
+  _readHostObject(): unknown {
+    const view = (v8.DefaultDeserializer.prototype as unknown as { _readHostObject(this: Reader): ArrayBufferView })._readHostObject.call(this);
+    if (view instanceof Buffer) return Buffer.from(view);
+    if (view instanceof DataView) return new DataView(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
+    const Ctor = view.constructor as new (from: ArrayBufferView) => ArrayBufferView;
+    return new Ctor(view);
+  }
+}
+
+function deserialize(buf: Uint8Array, marked: boolean, views: boolean): unknown {
+  const des = views ? new Reader(buf.subarray(1)) : new v8.Deserializer(buf.subarray(1));
   des.readHeader();
   const v = des.readValue();
   return marked ? revive(v, new Map()) : v;
@@ -368,5 +381,5 @@ function deserialize(buf: Uint8Array, marked: boolean): unknown {
 
 /** Checks that a value can be sent, throwing the same error encode() would. */
 export function checkSendable(value: unknown, path: string): void {
-  prepare(value, path, { marked: false, seen: new Map() });
+  prepare(value, path, { marked: false, views: false, seen: new Map() });
 }

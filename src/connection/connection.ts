@@ -6,6 +6,7 @@
 // and the ring is drained; a send rejects with BrokenPipeError once every read end is gone.
 // Sends keep their call order, awaited or not (sender.ts).
 import { registerKind, SEND } from '../codec/codec.js';
+import { whenClassesLoaded } from '../codec/classes.js';
 import { BufferTooShortError, EOFError, ValueError } from '../errors.js';
 import { core } from '../core/core.js';
 import { WAITABLE, type WaitTarget } from '../process/waitable.js';
@@ -131,9 +132,10 @@ export class Connection {
     try {
       const ring = this.reader('recv');
       const signal = recvSignal(options, 'recv');
+      // (A value whose class's module is being imported comes once it has its class.)
       const v = ring.tryRead(decodeIncoming, TIMED_OUT);
-      if (v !== TIMED_OUT) return Promise.resolve(v);
-      return runAsync(core(), ring.readSteps(decodeIncoming, -1, TIMED_OUT), { signal });
+      if (v !== TIMED_OUT) return Promise.resolve(whenClassesLoaded(v));
+      return runAsync(core(), ring.readSteps(decodeIncoming, -1, TIMED_OUT), { signal }).then(whenClassesLoaded);
     } catch (e) {
       return Promise.reject(e);
     }

@@ -22,8 +22,8 @@ const HEAD = 0, TAIL = 1, WLOCK = 2, RLOCK = 3, READERS_SLEEPING = 4, WRITERS_SL
 export const EXTRA = 9;
 const HEADER_BYTES = (((ENDS_FIRST_WORD + ENDS_WORDS) * 4 + 7) & ~7);
 
-/** Frame tags: how the payload is decoded. */
-export const TAG_STR = 1, TAG_BYTES = 2, TAG_ENCODED = 3, TAG_ASCII = 4;
+/** Frame tags: how the payload is decoded (BYTES: a Buffer, U8: a Uint8Array, each raw). */
+export const TAG_STR = 1, TAG_BYTES = 2, TAG_ENCODED = 3, TAG_ASCII = 4, TAG_U8 = 5;
 const TAG_WRAP = 0xff, CHUNKED = 0x100;
 
 /** A message ready to be written: its tag, byte length, and how to put it in place. */
@@ -52,12 +52,20 @@ export function outgoing(value: unknown, path: string): Outgoing {
       bytes: () => Buffer.from(value),
     };
   }
-  if (value instanceof Uint8Array && (value.constructor === Uint8Array || value instanceof Buffer)) return rawBytes(value);
+  const tag = rawTag(value);
+  if (tag) return rawBytes(value as Uint8Array, tag);
   const enc = encode(value, path);
   return { tag: TAG_ENCODED, length: enc.length, writeTo: (t, at) => t.set(enc, at), bytes: () => enc };
 }
-export function rawBytes(view: Uint8Array): Outgoing {
-  return { tag: TAG_BYTES, length: view.byteLength, writeTo: (t, at) => t.set(view, at), bytes: () => view };
+/** Bytes sent as they are (sendBytes): a Uint8Array arrives as one, anything else as a Buffer. */
+export function rawBytes(view: Uint8Array, tag = rawTag(view) || TAG_BYTES): Outgoing {
+  return { tag, length: view.byteLength, writeTo: (t, at) => t.set(view, at), bytes: () => view };
+}
+/** The tag of a value sent raw: a Buffer or a Uint8Array (not a subclass: that goes by the codec); else 0. */
+function rawTag(value: unknown): number {
+  if (!(value instanceof Uint8Array)) return 0;
+  const c = value.constructor;
+  return c === Buffer ? TAG_BYTES : c === Uint8Array ? TAG_U8 : 0;
 }
 
 /** A message as read: its tag and payload (a view into the ring, valid only until the next read). */
@@ -76,6 +84,11 @@ type FastBuffer = Buffer & {
 export function decodeIncoming(m: Incoming): unknown {
   if (m.tag === TAG_STR || m.tag === TAG_ASCII) return Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength).toString('utf8');
   if (m.tag === TAG_BYTES) return m.owned ? m.payload : Buffer.from(m.payload);
+  if (m.tag === TAG_U8) {
+    const p = m.payload;
+    // A streamed payload's own buffer serves as is, unless it is a slice of Node's pool.
+    return m.owned && p.byteLength === p.buffer.byteLength ? new Uint8Array(p.buffer, p.byteOffset, p.byteLength) : new Uint8Array(p);
+  }
   return decode(m.payload);
 }
 
@@ -133,10 +146,9 @@ export class Ring extends Primitive {
         n = this.#data.utf8Write(value, pos + 8, room);
         if (n > room - 4) return false; // maybe cut short: the careful path measures it first
         tag = n === value.length ? TAG_ASCII : TAG_STR;
-      } else if (value instanceof Uint8Array && value.byteLength <= room) {
-        this.#data.set(value, pos + 8);
-        n = value.byteLength;
-        tag = TAG_BYTES;
+      } else if ((tag = rawTag(value)) && (value as Uint8Array).byteLength <= room) {
+        this.#data.set(value as Uint8Array, pos + 8);
+        n = (value as Uint8Array).byteLength;
       } else return false;
       const w = this.#dataWord + (pos >> 2);
       i32[w] = n;

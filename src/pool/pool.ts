@@ -22,6 +22,8 @@ import { AsyncResult, type ResultCallbacks } from './async-result.js';
 import { IMapIterator } from './imap.js';
 import { APPLY, MAP, packNumbers, STARMAP, ST_READY, ST_RUNNING } from './worker.js';
 import { encodeArgs, readResultFrame, readResultMessage, taskMessage } from './frames.js';
+import { asRemoteError } from '../codec/codec.js';
+import { classesLoaded, classesPending } from '../codec/classes.js';
 import { Ring, type Outgoing } from '../connection/ring.js';
 import { signalNames } from '../util/signals.js';
 
@@ -283,7 +285,10 @@ export class Pool extends EventEmitter {
     // The next task goes out before this result is taken apart (a map copies it into place);
     // a failure first cancels what is queued for its call.
     if (ok) this.dispatch();
-    this.settleTask(task, ok, value);
+    // A value whose class's module is being imported settles once it has its class; an error
+    // whose class cannot be found here becomes a RemoteError.
+    if (classesPending()) void classesLoaded().then(() => this.settleTask(task, ok, ok ? value : asRemoteError(value)));
+    else this.settleTask(task, ok, ok ? value : asRemoteError(value));
     if (!ok) this.dispatch();
   }
 

@@ -6,6 +6,7 @@ import type { Connection } from '../connection/connection.js';
 import type { RawArray } from '../shared/array.js';
 import type { TargetSpec } from '../targets/describe.js';
 import { loadTarget } from '../targets/load.js';
+import { classesLoaded, classesPending } from '../codec/classes.js';
 import { decodeTasks, resultMessage } from './frames.js';
 import type { Outgoing } from '../connection/ring.js';
 
@@ -92,7 +93,10 @@ export async function poolWorker(
     const msg = tasks.recvSync() as Buffer | null;
     if (msg === null) return;
     // A message is a batch of task frames (what the pool had for this worker at once).
-    for (const { id, fn: fnId, spec, args, mode } of decodeTasks(msg)) {
+    const batch = decodeTasks(msg);
+    // Arguments whose class's module is being imported get their class first.
+    if (classesPending()) await classesLoaded();
+    for (const { id, fn: fnId, spec, args, mode } of batch) {
       Atomics.store(status.view as Int32Array, ST_RUNNING, id);
       let ok = true, value: unknown, single = false;
       try {

@@ -4,6 +4,7 @@
 // child exits with 1.
 import { writeSync } from 'node:fs';
 import { decode } from '../codec/codec.js';
+import { classesLoaded } from '../codec/classes.js';
 import { core } from '../core/core.js';
 import { recordExit, ST_PID, ST_STATE, STATE_RUNNING, type BootMessage } from '../spawn/types.js';
 import { loadTarget, settleLoads } from '../targets/load.js';
@@ -60,6 +61,7 @@ export async function runChild(boot: BootMessage): Promise<void> {
       const self = Object.create(fn.prototype) as Process;
       Object.assign(self, decode(boot.fields!));
       await settleLoads();
+      await classesLoaded();
       Process.adopt(self);
       setCurrentProcess(self);
       runtime.bootstrapping = false;
@@ -67,6 +69,7 @@ export async function runChild(boot: BootMessage): Promise<void> {
     } else {
       const args = decode(boot.args) as unknown[];
       await settleLoads();
+      await classesLoaded();
       runtime.bootstrapping = false;
       await fn(...args);
     }

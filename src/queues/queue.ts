@@ -5,6 +5,7 @@
 // cancelJoinThread() lets the process end without it. SimpleQueue writes directly (waiting for
 // room, as CPython's does on its pipe).
 import { registerKind, SEND } from '../codec/codec.js';
+import { whenClassesLoaded } from '../codec/classes.js';
 import { core } from '../core/core.js';
 import { EmptyError, FullError, TimeoutError, ValueError } from '../errors.js';
 import { WAITABLE, type WaitTarget } from '../process/waitable.js';
@@ -78,12 +79,13 @@ abstract class QueueBase {
     try {
       if (options === undefined && timeout === undefined) {
         const v = this.tryGet();
-        if (v !== NONE) return Promise.resolve(v);
+        if (v !== NONE) return Promise.resolve(whenClassesLoaded(v));
       }
       const what = `${this.constructor.name}.get`;
       const { block, ms, signal } = blockOptions(options, what, timeout);
       signal?.throwIfAborted();
-      return runAsync(core(), this.getSteps(block, ms, what), { signal });
+      // (A value whose class's module is being imported comes once it has its class.)
+      return runAsync(core(), this.getSteps(block, ms, what), { signal }).then(whenClassesLoaded);
     } catch (e) {
       return Promise.reject(e);
     }

@@ -38,8 +38,10 @@ export class SharedMemory {
     const create = Boolean(options.create);
     let name = options.name ?? null;
     if (!create && name === null) throw new ValueError("SharedMemory: 'name' can only be omitted when create is true");
-    if (name !== null && (typeof name !== 'string' || !/^[^/\0]{1,240}$/.test(name.replace(/^\//, '')))) {
-      throw new ValueError(`SharedMemory: name must be 1 to 240 characters without '/', got ${describe(name)}`);
+    if (name !== null && (typeof name !== 'string' || !/^[^/\0]{1,240}$/.test(name.replace(/^\//, '')) || /^\/?\.\.?$/.test(name))) {
+      // ('.' and '..' name the directory itself: the system would say "invalid argument", or
+      // with create, that it "already exists".)
+      throw new ValueError(`SharedMemory: invalid name ${describe(name)}: a name is 1 to 240 characters, without '/', and not '.' or '..'`);
     }
     if (create && !(typeof options.size === 'number' && Number.isInteger(options.size) && options.size > 0)) {
       throw new ValueError(`SharedMemory: 'size' must be a positive integer number of bytes when creating, got ${describe(options.size)}`);

@@ -90,23 +90,33 @@ function find(fn: AnyFunction, what: string): TargetSpec {
   if (text.includes('[native code]')) {
     throw new TargetError(`${what} ${label(fn)} is a built-in or bound function: a child cannot import it. Wrap it in an exported function.`);
   }
+  const found = findExport(fn, text);
+  if (found.module !== null && found.name !== null) return { kind: 'export', module: found.module, name: found.name };
+  return bySource(fn, text, what, found.module ?? undefined);
+}
+
+/**
+ * Where a function (or class) is exported from: its module's URL and export name. `name` is
+ * null when it is not exported; `module` is then where V8 says it was defined, if known.
+ */
+export function findExport(fn: AnyFunction, text = Function.prototype.toString.call(fn)): { module: string | null; name: string | null } {
   const candidates = candidateFiles();
   // The calling file and the main script, then the files they import: most targets are found
   // there, without asking V8 (whose debugger takes ~50-150 ms to start the first time).
   for (const file of [...candidates, ...candidates.flatMap(importedFiles)]) {
     const facts = factsOfFile(file);
     const name = facts?.byText.get(text);
-    if (name) return { kind: 'export', module: pathToFileURL(file).href, name };
+    if (name) return { module: pathToFileURL(file).href, name };
   }
   const located = locate(fn);
   if (located) {
     const hit = functionAt(located.facts, located.offset);
     const exportName = hit?.binding ? (hit.binding === '*default*' ? 'default' : located.facts.exported.get(hit.binding)) : undefined;
-    if (exportName) return { kind: 'export', module: located.url, name: exportName };
+    if (exportName) return { module: located.url, name: exportName };
     const byText = located.facts.byText.get(text);
-    if (byText) return { kind: 'export', module: located.url, name: byText };
+    if (byText) return { module: located.url, name: byText };
   }
-  return bySource(fn, text, what, located?.url);
+  return { module: located?.url ?? null, name: null };
 }
 
 function bySource(fn: AnyFunction, text: string, what: string, url?: string): TargetSpec {
@@ -194,13 +204,16 @@ function post<T>(method: string, params: object = {}): T {
   return out as T;
 }
 
+function connect(): void {
+  if (session) return;
+  session = new (builtin('inspector').Session)();
+  session.connect();
+  session.on('Debugger.scriptParsed', (m) => scriptUrls.set(m.params.scriptId, m.params.url));
+}
+
 function locate(fn: AnyFunction): { url: string; facts: ModuleFacts; offset: number } | null {
   try {
-    if (!session) {
-      session = new (builtin('inspector').Session)();
-      session.connect();
-      session.on('Debugger.scriptParsed', (m) => scriptUrls.set(m.params.scriptId, m.params.url));
-    }
+    connect();
     const key = Symbol.for('mpts.probe');
     (globalThis as Record<symbol, unknown>)[key] = fn;
     let loc: { scriptId: string; lineNumber: number; columnNumber: number } | undefined;
@@ -234,5 +247,58 @@ function locate(fn: AnyFunction): { url: string; facts: ModuleFacts; offset: num
     return { url: url.startsWith('/') ? pathToFileURL(url).href : url, facts, offset: offset + loc.columnNumber };
   } catch {
     return null;
+  }
+}
+
+/**
+ * A function (or class) named `name` that the module at `url` defined, if this thread has
+ * loaded that module: for a class whose module cannot be loaded synchronously (an ES module
+ * with top-level await, such as a main script still running) but is in memory. V8 lists the
+ * heap's functions of that name and says where each was defined. It costs a garbage
+ * collection, once per class and thread.
+ */
+export function loadedClass(url: string, name: string): AnyFunction | undefined {
+  const group = 'mpts.loaded';
+  try {
+    connect();
+    // The debugger is on only while we read: it reports every script (and its URL) at enable.
+    post('Debugger.enable');
+    post('Debugger.disable');
+    const urlOf = (id: string) => {
+      const u = scriptUrls.get(id);
+      return u?.startsWith('/') ? pathToFileURL(u).href : u;
+    };
+    if (![...scriptUrls.keys()].some((id) => urlOf(id) === url)) return undefined;
+    const proto = post<{ result: { objectId: string } }>('Runtime.evaluate', { expression: 'Function.prototype', objectGroup: group }).result;
+    const { objects } = post<{ objects: { objectId: string } }>('Runtime.queryObjects', { prototypeObjectId: proto.objectId, objectGroup: group });
+    const named = post<{ result: { objectId: string } }>('Runtime.callFunctionOn', {
+      objectId: objects.objectId,
+      functionDeclaration: 'function (n) { return this.filter(function (f) { return f.name === n; }); }',
+      arguments: [{ value: name }],
+      objectGroup: group,
+    }).result;
+    const items = post<{ result: { name: string; value?: { objectId?: string } }[] }>('Runtime.getProperties', { objectId: named.objectId, ownProperties: true }).result;
+    for (const item of items) {
+      const id = item.value?.objectId;
+      if (!/^\d+$/.test(item.name) || !id) continue;
+      const props = post<{ internalProperties?: { name: string; value: { value: { scriptId: string } } }[] }>('Runtime.getProperties', { objectId: id, ownProperties: true });
+      const loc = props.internalProperties?.find((p) => p.name === '[[FunctionLocation]]')?.value.value;
+      if (!loc || urlOf(loc.scriptId) !== url) continue;
+      const key = Symbol.for('mpts.probe');
+      post('Runtime.callFunctionOn', { objectId: id, functionDeclaration: "function () { globalThis[Symbol.for('mpts.probe')] = this; }" });
+      const g = globalThis as Record<symbol, unknown>;
+      const fn = g[key] as AnyFunction;
+      delete g[key];
+      return fn;
+    }
+    return undefined;
+  } catch {
+    return undefined;
+  } finally {
+    try {
+      post('Runtime.releaseObjectGroup', { objectGroup: group });
+    } catch {
+      /* no session */
+    }
   }
 }
