@@ -17,6 +17,7 @@
 import * as v8 from 'node:v8';
 import { classRef, errorChain, shared, resolveLater, resolveNow, type ClassRef, type Cls } from './classes.js';
 import { reviveError } from './errors.js';
+import { SendError } from '../errors.js';
 
 export { asRemoteError } from './errors.js';
 
@@ -40,12 +41,6 @@ export function registerKind(kind: string, revive: Reviver): void {
   revivers.set(kind, revive);
 }
 
-export class SendError extends TypeError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TypeError';
-  }
-}
 
 interface Walk {
   marked: boolean;

@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { packageRoot } from '../util/here.js';
+import { processUnavailable } from '../errors.js';
 
 export interface Mapped {
   buffer: ArrayBuffer;
@@ -54,3 +55,9 @@ export const native: NativeCore | null = loaded.native;
 export const nativeUnavailable: string = loaded.why
   ? `${loaded.why}. The 'process' start method needs it: run \`npm rebuild multiprocessing-ts\` (needs python3, make and a C compiler) and unset MPTS_NO_NATIVE.`
   : '';
+
+/** The native core, or the error saying why the 'process' start method cannot run without it. */
+export function needNative(): NativeCore {
+  if (!native) throw processUnavailable(nativeUnavailable);
+  return native;
+}

@@ -3,19 +3,13 @@
 // big-endian length, then the bytes. The reader parses incoming chunks incrementally and checks
 // a frame's declared length against the caller's limit as soon as the header is in, before
 // anything is allocated for the body, so a peer announcing 4 GiB or 2^63 bytes costs nothing.
+import { FrameError } from '../errors.js';
 
 /** CPython's answer_challenge/deliver_challenge read handshake messages with recv_bytes(256). */
 export const HANDSHAKE_FRAME_MAX = 256;
 /** CPython concatenates header and payload up to this size (one write: no Nagle delay). */
 const COALESCE_MAX = 16384;
 
-/** A protocol error on the stream: the connection cannot be used any further. */
-export class FrameError extends Error {
-  constructor(message: string, readonly code: 'EPROTO' | 'EMSGSIZE') {
-    super(message);
-    this.name = 'FrameError';
-  }
-}
 
 /** The header for a message of n bytes. */
 export function frameHeader(n: number): Buffer {

@@ -9,10 +9,10 @@
 // not keep the program running, a pending send does.
 import type { Socket } from 'node:net';
 import { SEND } from '../codec/codec.js';
-import { BufferTooShortError, EOFError, TimeoutError, ValueError } from '../errors.js';
+import { BufferTooShortError, EOFError, FrameError, TimeoutError, ValueError } from '../errors.js';
 import { WAITABLE, type WaitTarget } from '../process/waitable.js';
 import { deadlineOf, describe, remaining, timeoutMs } from '../util/options.js';
-import { FrameError, FrameReader, HANDSHAKE_FRAME_MAX, framed } from './framing.js';
+import { FrameReader, HANDSHAKE_FRAME_MAX, framed } from './framing.js';
 import type { FrameChannel } from './handshake.js';
 import { decodeFromSocket, encodeForSocket } from './wire-codec.js';
 import { checkWaitOptions, type WaitOptions } from './options.js';

@@ -7,6 +7,7 @@
 // (before the codec revives anything). Errors and registered classes still travel.
 import * as v8 from 'node:v8';
 import { decode, encode } from '../codec/codec.js';
+import { SendError } from '../errors.js';
 
 // The codec's tag for "structured clone after a walk that left markers", and the marker key:
 // private to codec.ts, mirrored here (test/net.test.mjs, "shared objects are refused", fails if
@@ -14,12 +15,6 @@ import { decode, encode } from '../codec/codec.js';
 const MARKED = 3;
 const MARK = '\u0000mpts';
 
-export class SocketSendError extends TypeError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TypeError';
-  }
-}
 
 /** The path of the first handle marker in a decoded-but-not-revived value, or null. */
 function findHandle(v: unknown, path: string, seen: Set<object>): string | null {
@@ -61,7 +56,7 @@ function handleIn(buf: Uint8Array, path: string): string | null {
 export function encodeForSocket(value: unknown, what: string): Buffer {
   const buf = encode(value, 'obj');
   const hit = handleIn(buf, 'obj');
-  if (hit) throw new SocketSendError(`${what}: ${hit} is one of this package's shared objects, which travel only to members of their own family (through a Pipe, a Queue or Process args), not over a socket`);
+  if (hit) throw new SendError(`${what}: ${hit} is one of this package's shared objects, which travel only to members of their own family (through a Pipe, a Queue or Process args), not over a socket`);
   return buf;
 }
 

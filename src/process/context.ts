@@ -1,7 +1,7 @@
 // Start methods (Python's multiprocessing.context): which one the default context uses, and
 // the check that 'process' can work here at all.
 import { ValueError } from '../errors.js';
-import { native, nativeUnavailable } from '../core/native.js';
+import { native, needNative } from '../core/native.js';
 import { warmSpare } from '../spawn/process.js';
 import { runtime, type StartMethod } from './runtime.js';
 import { checkOptions } from '../util/options.js';
@@ -12,7 +12,7 @@ export function checkStartMethod(method: unknown): StartMethod {
   if (method !== 'thread' && method !== 'process') {
     throw new ValueError(`cannot find context for ${JSON.stringify(method)}: the start methods are 'thread' and 'process'`);
   }
-  if (method === 'process' && !native) throw new Error(`the 'process' start method is unavailable: ${nativeUnavailable}`);
+  if (method === 'process') needNative();
   return method;
 }
 

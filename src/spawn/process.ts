@@ -3,7 +3,7 @@
 // warm spare booted and waiting for its boot message, so start() pays almost nothing.
 import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
-import { native, nativeUnavailable } from '../core/native.js';
+import { native, needNative } from '../core/native.js';
 import { core } from '../core/core.js';
 import { builtin } from '../util/builtins.js';
 import { bootstrapFile, childExecArgv, recordExit, SPARE_READY, ST_CODE, ST_STATE, STATE_EXITED, whenRecorded, type BootMessage, type ChildHandle } from './types.js';
@@ -39,7 +39,7 @@ export function warmSpare(): void {
 }
 
 export function startProcess(boot: BootMessage, daemon: boolean): ChildHandle {
-  if (!native) throw new Error(`the 'process' start method is unavailable: ${nativeUnavailable}`);
+  const n = needNative();
   const taken = usable(spare) ? spare : null;
   spare = null;
   const child = taken ?? forkChild();
@@ -47,7 +47,7 @@ export function startProcess(boot: BootMessage, daemon: boolean): ChildHandle {
   child.send({ mpts: boot });
   if (!daemon) child.ref();
   const pid = child.pid!;
-  const entry = { child, daemon, pidfd: native.pidOpen(pid) };
+  const entry = { child, daemon, pidfd: n.pidOpen(pid) };
   live.add(entry);
   // The next spare boots when this child ends, or now if starts come back to back (thread.ts).
   if (!taken || !ready.has(taken)) warmSpare();
@@ -60,7 +60,7 @@ export function startProcess(boot: BootMessage, daemon: boolean): ChildHandle {
   const exited = new Promise<number>((resolve) => {
     child.once('exit', (code, signal) => {
       live.delete(entry);
-      native!.pidClose(entry.pidfd);
+      n.pidClose(entry.pidfd);
       exitcode ??= codeOf(code, signal);
       if (Atomics.load(c.i32, (boot.status >> 2) + ST_STATE) !== STATE_EXITED) recordExit(c, boot.status, exitcode);
       resolve(exitcode);
@@ -94,7 +94,7 @@ export function startProcess(boot: BootMessage, daemon: boolean): ChildHandle {
     kill: () => signal('SIGKILL'),
     waitSync(ms) {
       if (exitcode !== null) return exitcode;
-      const r = native!.pidWait(entry.pidfd, ms);
+      const r = n.pidWait(entry.pidfd, ms);
       if (r === null) return null;
       exitcode = r.code !== undefined ? r.code : r.signal !== undefined ? -r.signal : reapedCode();
       return exitcode;

@@ -15,6 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { functionAt, freeNames, parseModule, type ModuleFacts } from './analyze.js';
 import { packageRoot } from '../util/here.js';
 import { builtin } from '../util/builtins.js';
+import { TargetError } from '../errors.js';
 
 export type TargetSpec =
   | { kind: 'export'; module: string; name: string }
@@ -32,12 +33,6 @@ export type TaskFunction = (...args: never[]) => unknown;
 /** What a task function gives, once awaited (a Promise's value for an async function). */
 export type ResultOf<F> = F extends (...args: never[]) => infer R ? Awaited<R> : unknown;
 
-export class TargetError extends TypeError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TypeError';
-  }
-}
 
 const cache = new WeakMap<object, TargetSpec>();
 // Frames inside the package's build (either bundle) are ours, not the caller's.
