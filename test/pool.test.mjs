@@ -143,6 +143,35 @@ for (const method of methods) {
       await assert.rejects(it.next(20), mp.TimeoutError);
     });
 
+    for (const kind of ['imap', 'imapUnordered']) {
+      it(`${kind}: a next() that times out or is aborted takes nothing; every result still comes, once`, async () => {
+        const pool = make({ processes: 1 });
+        const it = pool[kind](t.slowSquare, [1, 2, 3]);
+        await assert.rejects(it.next(1), mp.TimeoutError);
+        const ac = new AbortController();
+        const aborted = it.next({ signal: ac.signal });
+        ac.abort(new Error('stop waiting'));
+        await assert.rejects(aborted, /stop waiting/);
+        await assert.rejects(it.next({ timeout: 1 }), mp.TimeoutError);
+        const got = [];
+        for (;;) {
+          // Short waits, many of them timing out while a task runs: none may lose its result.
+          let r;
+          try {
+            r = await it.next(5);
+          } catch (e) {
+            if (e instanceof mp.TimeoutError) continue;
+            throw e;
+          }
+          if (r.done) break;
+          got.push(r.value);
+        }
+        assert.deepEqual(kind === 'imap' ? got : got.sort((a, b) => a - b), [1, 4, 9]);
+        assert.deepEqual(await it.next(), { value: undefined, done: true });
+        await assert.rejects(it.next({ timout: 5 }), /unknown option "timout"/);
+      });
+    }
+
     it('1,000,000 tasks stream through imap with bounded memory', async () => {
       // Memory after the first 300,000 (pool warm) and at 1,000,000, each after a full GC here:
       // a leak would grow with the count. Under 'process' that is this process's RSS. Under
