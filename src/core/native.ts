@@ -1,7 +1,8 @@
 // Loads the native core (native/mpts.c, built at `npm install`). When it cannot load, the
 // reason is kept so that getContext('process') can say why and how to fix it.
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { packageRoot } from '../util/here.js';
 
 export interface Mapped {
@@ -40,11 +41,19 @@ export interface NativeCore {
 function load(): { native: NativeCore | null; why: string } {
   if (process.env.MPTS_NO_NATIVE) return { native: null, why: 'MPTS_NO_NATIVE is set in the environment' };
   if (process.platform !== 'linux') return { native: null, why: `the native core supports Linux only (this is ${process.platform})` };
+  // scripts/build-native.mjs keeps one build per Node ABI; a plain node-gyp build leaves only
+  // build/Release (the ABI it was built for is unknown then, so it comes second).
+  const perAbi = join(packageRoot, 'build', `node-abi${process.versions.modules}`, 'mpts.node');
+  const file = existsSync(perAbi) ? perAbi : join(packageRoot, 'build', 'Release', 'mpts.node');
   try {
     const require = createRequire(join(packageRoot, 'package.json'));
-    return { native: require(join(packageRoot, 'build', 'Release', 'mpts.node')) as NativeCore, why: '' };
+    return { native: require(file) as NativeCore, why: '' };
   } catch (e) {
-    return { native: null, why: `the native addon build/Release/mpts.node did not load (${(e as Error).message.split('\n')[0]})` };
+    const rel = relative(packageRoot, file);
+    const failed = join(dirname(perAbi), 'build-error.txt');
+    const buildError = existsSync(failed) ? readFileSync(failed, 'utf8').trim() : '';
+    if (buildError) return { native: null, why: `the native addon could not be built at install for Node ${process.version} (${buildError})` };
+    return { native: null, why: `the native addon ${rel} did not load in Node ${process.version} (${(e as Error).message.split('\n')[0]})` };
   }
 }
 
