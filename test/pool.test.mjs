@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { spawn } from 'node:child_process';
 import { describe, it, after } from 'node:test';
 import * as mp from 'multiprocessing-ts';
 import * as t from './fixtures/pool-targets.mjs';
@@ -262,6 +263,19 @@ for (const method of methods) {
       assert.notDeepEqual(pool.pids, pidsBefore, 'the worker that ran it was replaced');
     });
 
+    for (const how of ['natural', 'exit']) {
+      it(`a program that forgets close() ends silently with its workers (${how === 'exit' ? 'process.exit(0)' : 'event loop empties'})`, async () => {
+        const fixture = new URL('./fixtures/pool-forget-close.mjs', import.meta.url).pathname;
+        // Several runs: the race between the program's end and its workers' is timing-dependent.
+        for (let i = 0; i < 3; i++) {
+          const r = await runUntilClosed([fixture, method, how], 30_000);
+          assert.equal(r.stdout.trim(), '[1,4,9]');
+          assert.equal(r.stderr, '');
+          assert.equal(r.code, 0);
+        }
+      });
+    }
+
     it('stats() and progress events', async () => {
       const pool = make();
       const seen = [];
@@ -294,3 +308,23 @@ describe('ProcessPoolExecutor', () => {
     await ex2[Symbol.asyncDispose]();
   });
 });
+
+/** Runs a script and waits until its stdout and stderr close: what its children (which inherit
+ *  them) print after it has exited is collected too. */
+function runUntilClosed(args, timeout) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '', code = null;
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`node ${args.join(' ')}: its output did not close within ${timeout} ms\n${stdout}\n${stderr}`));
+    }, timeout);
+    child.on('exit', (c) => (code = c));
+    child.on('close', () => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
