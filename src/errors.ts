@@ -1,4 +1,5 @@
 // The exported error classes (API.md, "exceptions"): Python's exception hierarchy in JS.
+import type { NodeBuffer } from './util/node-types.js';
 
 /** Base class of the package's process-related errors (Python's ProcessError). */
 export class ProcessError extends Error {
@@ -10,7 +11,7 @@ export class ProcessError extends Error {
 
 /** recvBytesInto() target too small; the whole message is in `.data`. */
 export class BufferTooShortError extends ProcessError {
-  constructor(message: string, readonly data: Buffer) {
+  constructor(message: string, readonly data: NodeBuffer) {
     super(message);
   }
 }

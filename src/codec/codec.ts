@@ -302,7 +302,7 @@ export function encodeParts(value: unknown, path = 'value'): Uint8Array[] {
   return [encode(value, path)];
 }
 
-/** Encodes one value. `path` names it in errors ('args', 'item', 'result'...). */
+/** @internal Encodes one value. `path` names it in errors ('args', 'item', 'result'...). */
 export function encode(value: unknown, path = 'value'): Buffer {
   if (typeof value === 'number') {
     const out = Buffer.allocUnsafe(9);

@@ -11,6 +11,7 @@ import { WAITABLE, type WaitTarget } from '../process/waitable.js';
 import { runAsync, runSync } from '../sync/primitive.js';
 import { deadlineOf, describe, timeoutMs } from '../util/options.js';
 import { decodeIncoming, outgoing, rawBytes, Ring, type Incoming, type Outgoing } from './ring.js';
+import type { NodeBuffer } from '../util/node-types.js';
 
 /** Bytes of each direction's ring (a message larger than half of it streams through). */
 export const PIPE_CAPACITY = 1 << 18;
@@ -148,15 +149,15 @@ export class Connection {
   }
 
   /** The next message as bytes (of at most maxlength, else an error and the connection closes). */
-  recvBytes(maxlength?: number): Promise<Buffer> {
+  recvBytes(maxlength?: number): Promise<NodeBuffer> {
     try {
-      return runAsync(core(), this.reader('recvBytes').readSteps(this.bytesTaker(maxlength, 'recvBytes'), -1, TIMED_OUT)) as Promise<Buffer>;
+      return runAsync(core(), this.reader('recvBytes').readSteps(this.bytesTaker(maxlength, 'recvBytes'), -1, TIMED_OUT)) as Promise<NodeBuffer>;
     } catch (e) {
       return Promise.reject(e);
     }
   }
-  recvBytesSync(maxlength?: number): Buffer {
-    return runSync(core(), this.reader('recvBytesSync').readSteps(this.bytesTaker(maxlength, 'recvBytesSync'), -1, TIMED_OUT)) as Buffer;
+  recvBytesSync(maxlength?: number): NodeBuffer {
+    return runSync(core(), this.reader('recvBytesSync').readSteps(this.bytesTaker(maxlength, 'recvBytesSync'), -1, TIMED_OUT)) as NodeBuffer;
   }
 
   /** Reads the next message into buf at offset; returns its length. BufferTooShortError (with the message in .data) if it does not fit. */

@@ -14,6 +14,7 @@ import { decode, encode } from '../codec/codec.js';
 import { EOFError } from '../errors.js';
 import { mutexRelease, mutexSteps } from '../sync/lock.js';
 import { Attach, expired, NOT_EQUAL, Primitive, registerPrimitive, type Handle, type Steps } from '../sync/primitive.js';
+import type { NodeBuffer } from '../util/node-types.js';
 
 const HEAD = 0, TAIL = 1, WLOCK = 2, RLOCK = 3, READERS_SLEEPING = 4, WRITERS_SLEEPING = 5, EVENT = 6, WRITERS = 7, WAKE_TAIL = 8;
 /** WRITERS once forceEof() said the writers are dead (far below any count of open ends). */
@@ -31,7 +32,7 @@ export interface Outgoing {
   tag: number;
   length: number;
   /** Writes the whole payload at target[at]. */
-  writeTo(target: Buffer, at: number): void;
+  writeTo(target: NodeBuffer, at: number): void;
   /** The payload as bytes (for streaming a large message). */
   bytes(): Uint8Array;
 }

@@ -53,6 +53,10 @@ function load(): { native: NativeCore | null; why: string } {
     const failed = join(dirname(perAbi), 'build-error.txt');
     const buildError = existsSync(failed) ? readFileSync(failed, 'utf8').trim() : '';
     if (buildError) return { native: null, why: `the native addon could not be built at install for Node ${process.version} (${buildError})` };
+    if (!existsSync(file)) {
+      // npm (11.x) skips a dependency's install script unless the project allows it.
+      return { native: null, why: `the native addon was never built for Node ${process.version} (no ${rel}): npm skips the install scripts of dependencies it was not told to trust; allow this one with \`npm install-scripts approve multiprocessing-ts\`` };
+    }
     return { native: null, why: `the native addon ${rel} did not load in Node ${process.version} (${(e as Error).message.split('\n')[0]})` };
   }
 }
@@ -61,5 +65,5 @@ const loaded = load();
 export const native: NativeCore | null = loaded.native;
 /** Why the native core is unavailable, with the fix; '' when it is loaded. */
 export const nativeUnavailable: string = loaded.why
-  ? `${loaded.why}. The 'process' start method needs it: run \`npm rebuild multiprocessing-ts\` (needs python3, make and a C compiler) and unset MPTS_NO_NATIVE.`
+  ? `${loaded.why}. The 'process' start method needs it: run \`npm rebuild multiprocessing-ts\` (needs python3, make and a C and C++ compiler) and unset MPTS_NO_NATIVE.`
   : '';
