@@ -276,6 +276,21 @@ for (const method of methods) {
       });
     }
 
+    it('a 200 MiB Buffer returned by a task costs the parent at most ~2x its size (1x under process)', async () => {
+      const fixture = new URL('./fixtures/pool-big-result.mjs', import.meta.url).pathname;
+      const peak = async (mib) => {
+        const r = await runNode([fixture, method, String(mib)], { timeout: 60_000 });
+        const out = JSON.parse(r.stdout.trim().split('\n').pop() || '{}');
+        assert.equal(out.ok, true, r.stdout + r.stderr);
+        return out.maxRSS;
+      };
+      const size = 200 * 1024 * 1024;
+      const extra = (await peak(200)) - (await peak(0));
+      // Under thread the worker's own copy of the value lives in this process too.
+      const limit = method === 'thread' ? 2.5 : 1.5;
+      assert.ok(extra < limit * size, `peak RSS grew by ${(extra / size).toFixed(2)}x the value's size (limit ${limit}x)`);
+    });
+
     it('stats() and progress events', async () => {
       const pool = make();
       const seen = [];

@@ -256,7 +256,7 @@ export class Pool extends PoolEmitter {
         }
         // A large result streams through the pipe: read it whole.
         if (slot.recv.hasData()) {
-          this.onResult(slot, readResultFrame((await slot.recv.recvInBackground()) as Buffer));
+          this.onResult(slot, readResultFrame((await slot.recv.recvInBackground()) as Buffer, true));
           lastSeen = performance.now();
           continue;
         }
