@@ -4,7 +4,7 @@
       "target_name": "mpts",
       "sources": ["native/mpts.c", "native/buffer.cc"],
       "cflags": ["-O2", "-Wall", "-Wno-unused-parameter"],
-      "cflags_cc": ["-O2", "-Wall", "-std=gnu++17"],
+      "cflags_cc": ["-O2", "-Wall"],
       "defines": ["NAPI_VERSION=8"]
     }
   ]

@@ -2,6 +2,7 @@
 // "exceptions"). Each is named after its class (one base, NamedError, does that), so a stack
 // trace and a revived error read as Python's do; the few that Python reports as a TypeError
 // (what cannot be sent) are TypeErrors named 'TypeError'.
+import type { NodeBuffer } from './util/node-types.js';
 
 /** Sets `name` to the class's own name. */
 abstract class NamedError extends Error {
@@ -16,7 +17,7 @@ export class ProcessError extends NamedError {}
 
 /** recvBytesInto() target too small; the whole message is in `.data`. */
 export class BufferTooShortError extends ProcessError {
-  constructor(message: string, readonly data: Buffer) {
+  constructor(message: string, readonly data: NodeBuffer) {
     super(message);
   }
 }

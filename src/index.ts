@@ -35,6 +35,8 @@ export { logToStderr } from './process/runtime.js';
 export { levels as LOG_LEVELS, Logger } from './util/logger.js';
 export type { StartMethod } from './process/runtime.js';
 export type { TargetRef } from './targets/describe.js';
+// (also brings its declarations of Symbol.dispose/asyncDispose to a program without Node's types)
+export type { NodeBuffer } from './util/node-types.js';
 import { logger } from './util/logger.js';
 import { inspectAsString } from './util/inspect.js';
 import { Primitive } from './sync/primitive.js';

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { spawn } from 'node:child_process';
 import { describe, it, after } from 'node:test';
 import * as mp from 'multiprocessing-ts';
 import * as t from './fixtures/pool-targets.mjs';
@@ -143,6 +144,35 @@ for (const method of methods) {
       await assert.rejects(it.next(20), mp.TimeoutError);
     });
 
+    for (const kind of ['imap', 'imapUnordered']) {
+      it(`${kind}: a next() that times out or is aborted takes nothing; every result still comes, once`, async () => {
+        const pool = make({ processes: 1 });
+        const it = pool[kind](t.slowSquare, [1, 2, 3]);
+        await assert.rejects(it.next(1), mp.TimeoutError);
+        const ac = new AbortController();
+        const aborted = it.next({ signal: ac.signal });
+        ac.abort(new Error('stop waiting'));
+        await assert.rejects(aborted, /stop waiting/);
+        await assert.rejects(it.next({ timeout: 1 }), mp.TimeoutError);
+        const got = [];
+        for (;;) {
+          // Short waits, many of them timing out while a task runs: none may lose its result.
+          let r;
+          try {
+            r = await it.next(5);
+          } catch (e) {
+            if (e instanceof mp.TimeoutError) continue;
+            throw e;
+          }
+          if (r.done) break;
+          got.push(r.value);
+        }
+        assert.deepEqual(kind === 'imap' ? got : got.sort((a, b) => a - b), [1, 4, 9]);
+        assert.deepEqual(await it.next(), { value: undefined, done: true });
+        await assert.rejects(it.next({ timout: 5 }), /unknown option "timout"/);
+      });
+    }
+
     it('1,000,000 tasks stream through imap with bounded memory', async () => {
       // Memory after the first 300,000 (pool warm) and at 1,000,000, each after a full GC here:
       // a leak would grow with the count. Under 'process' that is this process's RSS. Under
@@ -233,6 +263,34 @@ for (const method of methods) {
       assert.notDeepEqual(pool.pids, pidsBefore, 'the worker that ran it was replaced');
     });
 
+    for (const how of ['natural', 'exit']) {
+      it(`a program that forgets close() ends silently with its workers (${how === 'exit' ? 'process.exit(0)' : 'event loop empties'})`, async () => {
+        const fixture = new URL('./fixtures/pool-forget-close.mjs', import.meta.url).pathname;
+        // Several runs: the race between the program's end and its workers' is timing-dependent.
+        for (let i = 0; i < 3; i++) {
+          const r = await runUntilClosed([fixture, method, how], 30_000);
+          assert.equal(r.stdout.trim(), '[1,4,9]');
+          assert.equal(r.stderr, '');
+          assert.equal(r.code, 0);
+        }
+      });
+    }
+
+    it('a 200 MiB Buffer returned by a task costs the parent at most ~2x its size (1x under process)', async () => {
+      const fixture = new URL('./fixtures/pool-big-result.mjs', import.meta.url).pathname;
+      const peak = async (mib) => {
+        const r = await runNode([fixture, method, String(mib)], { timeout: 60_000 });
+        const out = JSON.parse(r.stdout.trim().split('\n').pop() || '{}');
+        assert.equal(out.ok, true, r.stdout + r.stderr);
+        return out.maxRSS;
+      };
+      const size = 200 * 1024 * 1024;
+      const extra = (await peak(200)) - (await peak(0));
+      // Under thread the worker's own copy of the value lives in this process too.
+      const limit = method === 'thread' ? 2.5 : 1.5;
+      assert.ok(extra < limit * size, `peak RSS grew by ${(extra / size).toFixed(2)}x the value's size (limit ${limit}x)`);
+    });
+
     it('stats() and progress events', async () => {
       const pool = make();
       const seen = [];
@@ -265,3 +323,23 @@ describe('ProcessPoolExecutor', () => {
     await ex2[Symbol.asyncDispose]();
   });
 });
+
+/** Runs a script and waits until its stdout and stderr close: what its children (which inherit
+ *  them) print after it has exited is collected too. */
+function runUntilClosed(args, timeout) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '', code = null;
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`node ${args.join(' ')}: its output did not close within ${timeout} ms\n${stdout}\n${stderr}`));
+    }, timeout);
+    child.on('exit', (c) => (code = c));
+    child.on('close', () => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

@@ -289,7 +289,16 @@ export function encodeParts(value: unknown, path = 'value'): Uint8Array[] {
   return [encode(value, path)];
 }
 
-/** Encodes one value. `path` names it in errors ('args', 'item', 'result'...). */
+/**
+ * @internal encodeParts() for a value written out before anything can change it (a pool
+ * worker's result): a byte array is not copied either, its own memory is written to the pipe.
+ */
+export function encodeNow(value: unknown, path = 'value'): Uint8Array[] {
+  if (value instanceof Uint8Array && (value.constructor === Uint8Array || value instanceof Buffer)) return [Buffer.of(BYTES), value];
+  return encodeParts(value, path);
+}
+
+/** @internal Encodes one value. `path` names it in errors ('args', 'item', 'result'...). */
 export function encode(value: unknown, path = 'value'): Buffer {
   if (typeof value === 'number') {
     const out = Buffer.allocUnsafe(9);
@@ -326,12 +335,13 @@ export function encode(value: unknown, path = 'value'): Buffer {
   return ser.releaseBuffer();
 }
 
-export function decode(buf: Uint8Array): unknown {
+/** `owned`: buf is the caller's to give away (a streamed message): a byte array is a view of it, not a copy. */
+export function decode(buf: Uint8Array, owned = false): unknown {
   switch (buf[0]) {
     case STR:
       return Buffer.from(buf.buffer, buf.byteOffset + 1, buf.byteLength - 1).toString('utf8');
     case BYTES:
-      return Buffer.from(buf.subarray(1));
+      return owned ? Buffer.from(buf.buffer, buf.byteOffset + 1, buf.byteLength - 1) : Buffer.from(buf.subarray(1));
     case U8:
       return new Uint8Array(buf.subarray(1));
     case F64: {

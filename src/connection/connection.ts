@@ -14,6 +14,7 @@ import { runAsync, runSync } from '../core/steps.js';
 import { checkOptions, checkSignal, deadlineOf, describe, waitOptions, type WaitOptions } from '../util/options.js';
 import { decodeIncoming, Ring, type Incoming, type Outgoing } from './ring.js';
 import { senderOf } from './sender.js';
+import type { NodeBuffer } from '../util/node-types.js';
 
 /** Bytes of each direction's ring (a message larger than half of it streams through). */
 export const PIPE_CAPACITY = 1 << 18;
@@ -173,16 +174,16 @@ export class Connection {
   }
 
   /** The next message as bytes (of at most maxlength, else an error and the connection closes). */
-  recvBytes(maxlength?: number | null, options?: RecvOptions): Promise<Buffer> {
+  recvBytes(maxlength?: number | null, options?: RecvOptions): Promise<NodeBuffer> {
     try {
       const signal = recvSignal(options, 'recvBytes');
-      return runAsync(core(), this.reader('recvBytes').readSteps(this.bytesTaker(maxlength ?? undefined, 'recvBytes'), -1, TIMED_OUT), { signal }) as Promise<Buffer>;
+      return runAsync(core(), this.reader('recvBytes').readSteps(this.bytesTaker(maxlength ?? undefined, 'recvBytes'), -1, TIMED_OUT), { signal }) as Promise<NodeBuffer>;
     } catch (e) {
       return Promise.reject(e);
     }
   }
-  recvBytesSync(maxlength?: number): Buffer {
-    return runSync(core(), this.reader('recvBytesSync').readSteps(this.bytesTaker(maxlength, 'recvBytesSync'), -1, TIMED_OUT)) as Buffer;
+  recvBytesSync(maxlength?: number): NodeBuffer {
+    return runSync(core(), this.reader('recvBytesSync').readSteps(this.bytesTaker(maxlength, 'recvBytesSync'), -1, TIMED_OUT)) as NodeBuffer;
   }
 
   /** Reads the next message into buf at offset; returns its length. BufferTooShortError (with the message in .data) if it does not fit. */

@@ -16,6 +16,7 @@ import { mutexRelease, mutexSteps } from '../core/mutex.js';
 import { Attach, Primitive, registerPrimitive, type Handle } from '../sync/primitive.js';
 import { expired, NOT_EQUAL, UNINTERRUPTIBLE, type Steps } from '../core/steps.js';
 import { CHECK_MS, Ends, ENDS_FIRST_WORD, ENDS_WORDS, GONE, type End } from './ends.js';
+import type { NodeBuffer } from '../util/node-types.js';
 
 const HEAD = 0, TAIL = 1, WLOCK = 2, RLOCK = 3, READERS_SLEEPING = 4, WRITERS_SLEEPING = 5, EVENT = 6, WAKE_TAIL = 8;
 /** Words free for the object built on the ring (Queue's item count, JoinableQueue's tasks...). */
@@ -31,9 +32,11 @@ export interface Outgoing {
   tag: number;
   length: number;
   /** Writes the whole payload at target[at]. */
-  writeTo(target: Buffer, at: number): void;
+  writeTo(target: NodeBuffer, at: number): void;
   /** The payload as bytes (for streaming a large message). */
   bytes(): Uint8Array;
+  /** The payload as the pieces it is made of, if it is: streamed as they are, not joined first. */
+  pieces?(): Uint8Array[];
 }
 
 /** The value a reader would get from a message (for items that never left this process). */
@@ -205,14 +208,27 @@ export class Ring extends Primitive {
     this.#data.writeUInt32LE(m.tag | CHUNKED, pos + 4);
     head += 8;
     this.publish(head);
-    const bytes = m.bytes();
-    const total = pad8(bytes.length);
-    let done = 0;
+    // Each piece is copied into the ring as it is (joining them first would copy a large
+    // message once more: 200 MiB more for a 200 MiB result).
+    const parts = m.pieces?.() ?? [m.bytes()];
+    const total = pad8(m.length);
+    let part = 0, inPart = 0, done = 0;
     while (done < total) {
       const free = yield* this.freeSteps(Math.min(this.capacity >> 2, total - done));
-      const at = head & this.#mask;
+      let at = head & this.#mask;
       const n = Math.min(free, total - done, this.capacity - at);
-      if (done < bytes.length) this.#data.set(bytes.subarray(done, Math.min(done + n, bytes.length)), at);
+      for (let left = Math.min(n, m.length - done); left > 0; ) {
+        const p = parts[part];
+        const k = Math.min(left, p.byteLength - inPart);
+        this.#data.set(p.subarray(inPart, inPart + k), at);
+        at += k;
+        left -= k;
+        inPart += k;
+        if (inPart === p.byteLength) {
+          part++;
+          inPart = 0;
+        }
+      }
       done += n;
       head += n;
       this.publish(head);

@@ -15,6 +15,9 @@ export interface ExecutorOptions {
   maxTasksPerChild?: number | null;
 }
 
+/** One iterable per parameter of the function: executor.map(add, [1, 2], [3, 4]). */
+export type Iterables<P extends readonly unknown[]> = { [K in keyof P]: Iterable<P[K]> };
+
 export class ProcessPoolExecutor {
   readonly #pool: Pool;
   /** One signal for every submission: shutdown({ cancelFutures }) cancels the unstarted ones. */
@@ -30,22 +33,22 @@ export class ProcessPoolExecutor {
 
   /** fn(...args) in a worker. */
   submit<F extends TaskFunction>(fn: F, ...args: Parameters<F>): Promise<ResultOf<F>>;
-  submit<T = unknown>(fn: AnyFunction | TargetRef, ...args: unknown[]): Promise<T>;
+  submit<T = unknown>(fn: TargetRef, ...args: unknown[]): Promise<T>;
   submit<T = unknown>(fn: AnyFunction | TargetRef, ...args: unknown[]): Promise<T> {
     if (this.#shutdown) return Promise.reject(new ValueError('ProcessPoolExecutor.submit: cannot schedule new futures after shutdown'));
-    return this.#pool.apply<T>(fn, args, { signal: this.#cancel.signal });
+    return this.#pool.apply<T>(fn as TargetRef, args, { signal: this.#cancel.signal });
   }
 
   /** Results of fn over the zipped iterables, in order (an async iterable, as concurrent.futures' map). */
-  map<F extends TaskFunction>(fn: F, ...iterables: Iterable<unknown>[]): AsyncGenerator<ResultOf<F>>;
-  map<T = unknown>(fn: AnyFunction | TargetRef, ...iterables: Iterable<unknown>[]): AsyncGenerator<T>;
+  map<F extends TaskFunction>(fn: F, ...iterables: Iterables<Parameters<F>>): AsyncGenerator<ResultOf<F>>;
+  map<T = unknown>(fn: TargetRef, ...iterables: Iterable<unknown>[]): AsyncGenerator<T>;
   async *map<T = unknown>(fn: AnyFunction | TargetRef, ...iterables: Iterable<unknown>[]): AsyncGenerator<T> {
     const its = iterables.map((it) => it[Symbol.iterator]());
     const futures: Promise<T>[] = [];
     for (;;) {
       const row = its.map((it) => it.next());
       if (!row.length || row.some((r) => r.done)) break;
-      futures.push(this.submit<T>(fn, ...row.map((r) => r.value)));
+      futures.push(this.submit<T>(fn as TargetRef, ...row.map((r) => r.value)));
     }
     for (const f of futures) f.catch(() => {});
     for (const f of futures) yield await f;

@@ -5,7 +5,7 @@
 //   result: [u32 id][u8 OK | FAILED, | SINGLE][payload]
 // A worker gets a batch of task frames in one message; it answers each task on its own.
 // Both are written straight into the pipe from their pieces, and a result is read in place.
-import { decode, encode, encodeParts } from '../codec/codec.js';
+import { decode, encode, encodeNow, encodeParts } from '../codec/codec.js';
 import { TAG_BYTES, type Incoming, type Outgoing } from '../connection/ring.js';
 import type { TargetSpec } from '../targets/describe.js';
 
@@ -35,6 +35,7 @@ function pieces(parts: Uint8Array[]): Outgoing {
       }
     },
     bytes: () => Buffer.concat(parts),
+    pieces: () => parts,
   };
 }
 
@@ -97,17 +98,19 @@ export function decodeTasks(buf: Buffer): TaskFrame[] {
 }
 
 export function resultMessage(id: number, ok: boolean, value: unknown, single: boolean): Outgoing {
-  const body = encodeParts(value, 'result');
+  // Written out at once by the worker: a large result streams from its own memory, uncopied.
+  const body = encodeNow(value, 'result');
   const head = Buffer.allocUnsafe(5);
   head.writeUInt32LE(id, 0);
   head[4] = (ok ? OK : 0) | (single ? SINGLE : 0);
   return pieces([head, ...body]);
 }
 
-/** A result frame: as bytes, or read in place from the pipe. */
-export function readResultFrame(frame: Uint8Array): [number, boolean, unknown] {
+/** A result frame: as bytes, or read in place from the pipe. `owned`: the frame is a buffer of
+ *  the caller's own (a streamed result), whose bytes the value may keep instead of a copy. */
+export function readResultFrame(frame: Uint8Array, owned = false): [number, boolean, unknown] {
   const flags = frame[4];
-  const value = decode(frame.subarray(5));
+  const value = decode(frame.subarray(5), owned);
   const id = frame[0] | (frame[1] << 8) | (frame[2] << 16) | (frame[3] << 24);
   return [id >>> 0, (flags & OK) === OK, flags & SINGLE ? [value] : value];
 }

@@ -4,7 +4,7 @@
 // next(timeout).
 import { TimeoutError } from '../errors.js';
 import type { AnyFunction, TargetRef } from '../targets/describe.js';
-import { checkPositiveInt, describe } from '../util/options.js';
+import { checkPositiveInt, deadlineOf, describe, remaining, timeoutMs } from '../util/options.js';
 import type { Pool, TaskOptions } from './pool.js';
 
 /** imap keeps at most this many chunks per worker in flight (bounded memory). */
@@ -21,6 +21,8 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   #index = 0;
   #exhausted = false;
   #unordered: Map<number, Promise<{ index: number; values: unknown[] }>> | null;
+  #done = false;
+  #step: Promise<void> | null = null;
 
   constructor(
     readonly pool: Pool,
@@ -70,35 +72,76 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
     }
   }
 
-  /** The next result; TimeoutError after `timeout` ms (Python's IMapIterator.next(timeout)). */
-  async next(timeout?: number | null): Promise<IteratorResult<T>> {
-    if (timeout != null) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const limit = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new TimeoutError(`IMapIterator.next: no result within ${timeout} ms`)), timeout)));
-      try {
-        return await Promise.race([this.next(), limit]);
-      } finally {
-        clearTimeout(timer);
-      }
-    }
+  /**
+   * The next result; TimeoutError after `timeout` ms (Python's IMapIterator.next(timeout)), or
+   * the signal's reason once `signal` aborts. A wait that times out or is aborted takes nothing:
+   * the result it was waiting for is given to the next call.
+   */
+  async next(timeout?: number | null | { timeout?: number | null; signal?: AbortSignal }): Promise<IteratorResult<T>> {
+    const o = typeof timeout === 'object' && timeout !== null ? timeout : { timeout };
+    for (const k of Object.keys(o)) if (k !== 'timeout' && k !== 'signal') throw new TypeError(`IMapIterator.next: unknown option ${JSON.stringify(k)} (expected timeout, signal)`);
+    const ms = timeoutMs(o.timeout, 'IMapIterator.next');
+    const signal = o.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`IMapIterator.next: signal must be an AbortSignal, got ${describe(signal)}`);
+    signal?.throwIfAborted();
+    const deadline = deadlineOf(ms);
     for (;;) {
       if (this.#ready.length) return { value: this.#ready.shift() as T, done: false };
       if (this.#errors.length) throw this.#errors.shift();
+      if (this.#done) return { value: undefined as never, done: true };
+      // Results move into #ready/#errors through one shared step, never straight to a caller,
+      // so a caller that stops waiting leaves them for the next one.
+      this.#step ??= this.advance().finally(() => (this.#step = null));
+      if (ms < 0 && !signal) await this.#step;
+      else await bounded(this.#step, remaining(deadline), signal, ms);
+    }
+  }
+
+  /** One unit of progress: more input sent, then one chunk's results (or error) made ready. */
+  private async advance(): Promise<void> {
+    try {
       await this.fill();
-      if (this.#unordered) {
-        if (this.#ready.length || this.#errors.length) continue;
-        if (!this.#unordered.size) return { value: undefined as never, done: true };
-        await Promise.race([...this.#unordered.values()].map((p) => p.catch(() => {})));
-        continue;
-      }
-      const head = this.#inflight.shift();
-      if (!head) return { value: undefined as never, done: true };
-      const { values } = await head;
-      this.#ready.push(...values);
+    } catch (e) {
+      // The input itself threw: that error is the next result, and the input is over.
+      this.#exhausted = true;
+      this.#errors.push(e);
+      return;
+    }
+    if (this.#unordered) {
+      if (this.#ready.length || this.#errors.length) return;
+      if (!this.#unordered.size) this.#done = true;
+      else await Promise.race([...this.#unordered.values()].map((p) => p.catch(() => {})));
+      return;
+    }
+    const head = this.#inflight.shift();
+    if (!head) {
+      this.#done = true;
+      return;
+    }
+    try {
+      this.#ready.push(...(await head).values);
+    } catch (e) {
+      this.#errors.push(e);
     }
   }
 
   [Symbol.asyncIterator](): this {
     return this;
   }
+}
+
+/** Waits for `step` at most `ms` ms (-1: no limit) or until `signal` aborts; the step runs on either way. */
+function bounded(step: Promise<void>, ms: number, signal: AbortSignal | undefined, asked: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = ms < 0 ? undefined : setTimeout(() => finish(new TimeoutError(`IMapIterator.next: no result within ${asked} ms`)), ms);
+    const onAbort = () => finish(signal!.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    function finish(error?: unknown): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (error === undefined) resolve();
+      else reject(error);
+    }
+    step.then(() => finish(), () => finish());
+  });
 }

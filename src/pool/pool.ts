@@ -5,6 +5,7 @@
 // behind it go back to the front of the queue (they never started), and a new worker takes its
 // place, so no task is lost or run twice.
 import { EventEmitter } from 'node:events';
+import type { TypedEvents } from '../util/node-types.js';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
@@ -166,7 +167,16 @@ interface Slot {
 
 const specKey = (spec: TargetSpec): string => (spec.kind === 'export' ? `${spec.module}#${spec.name}` : `src:${spec.source}`);
 
-export class Pool extends EventEmitter {
+/** A Pool's events: 'progress' after each task settles, with the pool's stats(). */
+export interface PoolEvents extends Record<string, unknown[]> {
+  progress: [stats: PoolStats];
+}
+
+// Declared through TypedEvents so that the published declarations need no Node types (a Pool is
+// an EventEmitter at run time).
+const PoolEmitter = EventEmitter as unknown as new () => TypedEvents<PoolEvents>;
+
+export class Pool extends PoolEmitter {
   /** The start method of this class's workers when no context is given; a context's Pool sets it. */
   static startMethod: StartMethod | null = null;
   readonly #size: number;
@@ -248,7 +258,7 @@ export class Pool extends EventEmitter {
         }
         // A large result streams through the pipe: read it whole.
         if (slot.recv.hasData()) {
-          this.onResult(slot, readResultFrame((await slot.recv.recvInBackground()) as Buffer));
+          this.onResult(slot, readResultFrame((await slot.recv.recvInBackground()) as Buffer, true));
           lastSeen = performance.now();
           continue;
         }
@@ -560,7 +570,7 @@ export class Pool extends EventEmitter {
   // Each call is typed from the function it is given (its parameters, its awaited result);
   // a { module, name } reference, or arguments that do not fit, take the untyped form.
   applyAsync<F extends TaskFunction>(fn: F, args?: Parameters<F>, options?: ResultCallbacks<ResultOf<F>> & TaskOptions): AsyncResult<ResultOf<F>>;
-  applyAsync<T = unknown>(fn: AnyFunction | TargetRef, args?: unknown[], options?: ResultCallbacks<T> & TaskOptions): AsyncResult<T>;
+  applyAsync<T = unknown>(fn: TargetRef, args?: unknown[], options?: ResultCallbacks<T> & TaskOptions): AsyncResult<T>;
   applyAsync<T = unknown>(fn: AnyFunction | TargetRef, args: unknown[] = [], options: ResultCallbacks<T> & TaskOptions = {}): AsyncResult<T> {
     this.check('Pool.applyAsync');
     if (!Array.isArray(args)) throw new TypeError(`Pool.applyAsync: args must be an array, got ${describe(args)}`);
@@ -571,10 +581,11 @@ export class Pool extends EventEmitter {
   }
   /** fn(...args) in a worker. */
   apply<F extends TaskFunction>(fn: F, args?: Parameters<F>, options?: TaskOptions): Promise<ResultOf<F>>;
-  apply<T = unknown>(fn: AnyFunction | TargetRef, args?: unknown[], options?: TaskOptions): Promise<T>;
+  apply<T = unknown>(fn: TargetRef, args?: unknown[], options?: TaskOptions): Promise<T>;
   apply<T = unknown>(fn: AnyFunction | TargetRef, args: unknown[] = [], options?: TaskOptions): Promise<T> {
     try {
-      return this.applyAsync<T>(fn, args, options ?? {}).get();
+      // (the overloads type the caller's function; the implementation takes any target)
+      return this.applyAsync<T>(fn as TargetRef, args, options ?? {}).get();
     } catch (e) {
       return Promise.reject(e);
     }
@@ -609,13 +620,13 @@ export class Pool extends EventEmitter {
   }
 
   mapAsync<F extends (item: never) => unknown>(fn: F, iterable: Iterable<Parameters<F>[0]>, options?: { chunksize?: number | null } & ResultCallbacks<ResultOf<F>[]> & TaskOptions): AsyncResult<ResultOf<F>[]>;
-  mapAsync<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown>, options?: { chunksize?: number | null } & ResultCallbacks<T[]> & TaskOptions): AsyncResult<T[]>;
+  mapAsync<T = unknown>(fn: TargetRef, iterable: Iterable<unknown>, options?: { chunksize?: number | null } & ResultCallbacks<T[]> & TaskOptions): AsyncResult<T[]>;
   mapAsync<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown>, options: { chunksize?: number | null } & ResultCallbacks<T[]> & TaskOptions = {}): AsyncResult<T[]> {
     return this.listAsync('Pool.mapAsync', fn, iterable, MAP, options);
   }
   /** [fn(x) for x in iterable], in order; fails with the first error. */
   map<F extends (item: never) => unknown>(fn: F, iterable: Iterable<Parameters<F>[0]>, options?: { chunksize?: number | null } & TaskOptions): Promise<ResultOf<F>[]>;
-  map<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown>, options?: { chunksize?: number | null } & TaskOptions): Promise<T[]>;
+  map<T = unknown>(fn: TargetRef, iterable: Iterable<unknown>, options?: { chunksize?: number | null } & TaskOptions): Promise<T[]>;
   map<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown>, options: { chunksize?: number | null } & TaskOptions = {}): Promise<T[]> {
     try {
       return this.listAsync<T>('Pool.map', fn, iterable, MAP, options).get();
@@ -624,13 +635,13 @@ export class Pool extends EventEmitter {
     }
   }
   starmapAsync<F extends TaskFunction>(fn: F, iterable: Iterable<Parameters<F>>, options?: { chunksize?: number | null } & ResultCallbacks<ResultOf<F>[]> & TaskOptions): AsyncResult<ResultOf<F>[]>;
-  starmapAsync<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown[]>, options?: { chunksize?: number | null } & ResultCallbacks<T[]> & TaskOptions): AsyncResult<T[]>;
+  starmapAsync<T = unknown>(fn: TargetRef, iterable: Iterable<unknown[]>, options?: { chunksize?: number | null } & ResultCallbacks<T[]> & TaskOptions): AsyncResult<T[]>;
   starmapAsync<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown[]>, options: { chunksize?: number | null } & ResultCallbacks<T[]> & TaskOptions = {}): AsyncResult<T[]> {
     return this.listAsync('Pool.starmapAsync', fn, iterable, STARMAP, options);
   }
   /** [fn(...args) for args in iterable]. */
   starmap<F extends TaskFunction>(fn: F, iterable: Iterable<Parameters<F>>, options?: { chunksize?: number | null } & TaskOptions): Promise<ResultOf<F>[]>;
-  starmap<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown[]>, options?: { chunksize?: number | null } & TaskOptions): Promise<T[]>;
+  starmap<T = unknown>(fn: TargetRef, iterable: Iterable<unknown[]>, options?: { chunksize?: number | null } & TaskOptions): Promise<T[]>;
   starmap<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown[]>, options: { chunksize?: number | null } & TaskOptions = {}): Promise<T[]> {
     try {
       return this.listAsync<T>('Pool.starmap', fn, iterable, STARMAP, options).get();
@@ -641,14 +652,14 @@ export class Pool extends EventEmitter {
 
   /** Results in order, pulling the input lazily (an endless iterable works). */
   imap<F extends (item: never) => unknown>(fn: F, iterable: Iterable<Parameters<F>[0]> | AsyncIterable<Parameters<F>[0]>, options?: { chunksize?: number } & TaskOptions): IMapIterator<ResultOf<F>>;
-  imap<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown> | AsyncIterable<unknown>, options?: { chunksize?: number } & TaskOptions): IMapIterator<T>;
+  imap<T = unknown>(fn: TargetRef, iterable: Iterable<unknown> | AsyncIterable<unknown>, options?: { chunksize?: number } & TaskOptions): IMapIterator<T>;
   imap<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown> | AsyncIterable<unknown>, options: { chunksize?: number } & TaskOptions = {}): IMapIterator<T> {
     this.check('Pool.imap');
     return new IMapIterator<T>(this, fn, iterable, options, true);
   }
   /** Results as they complete, pulling the input lazily. */
   imapUnordered<F extends (item: never) => unknown>(fn: F, iterable: Iterable<Parameters<F>[0]> | AsyncIterable<Parameters<F>[0]>, options?: { chunksize?: number } & TaskOptions): IMapIterator<ResultOf<F>>;
-  imapUnordered<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown> | AsyncIterable<unknown>, options?: { chunksize?: number } & TaskOptions): IMapIterator<T>;
+  imapUnordered<T = unknown>(fn: TargetRef, iterable: Iterable<unknown> | AsyncIterable<unknown>, options?: { chunksize?: number } & TaskOptions): IMapIterator<T>;
   imapUnordered<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown> | AsyncIterable<unknown>, options: { chunksize?: number } & TaskOptions = {}): IMapIterator<T> {
     this.check('Pool.imapUnordered');
     return new IMapIterator<T>(this, fn, iterable, options, false);

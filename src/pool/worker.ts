@@ -3,6 +3,7 @@
 // it, so that if the worker dies the pool knows exactly which task was lost (and that the ones
 // queued behind it never started).
 import type { Connection } from '../connection/connection.js';
+import { EOFError } from '../errors.js';
 import type { RawArray } from '../shared/array.js';
 import type { TargetSpec } from '../targets/describe.js';
 import { loadTarget } from '../targets/load.js';
@@ -85,12 +86,21 @@ export async function poolWorker(
     // an async one), in slices, so that its event loop still turns while it is idle.
     // Right after a task the next one often follows at once: watch for it a moment first.
     const until = performance.now() + SPIN_MS;
-    while (!tasks.pollSync() && performance.now() < until);
-    if (!tasks.pollSync(IDLE_SLICE_MS)) {
-      await new Promise((r) => setImmediate(r));
-      continue;
+    let msg: Buffer | null;
+    try {
+      while (!tasks.pollSync() && performance.now() < until);
+      if (!tasks.pollSync(IDLE_SLICE_MS)) {
+        await new Promise((r) => setImmediate(r));
+        continue;
+      }
+      msg = tasks.recvSync() as Buffer | null;
+    } catch (e) {
+      // The pool's end of the task pipe is gone: the program ended without close() (its
+      // threads are being torn down, or it exited), so the worker ends with it, silently, as
+      // Python's worker does on EOFError.
+      if (e instanceof EOFError) return;
+      throw e;
     }
-    const msg = tasks.recvSync() as Buffer | null;
     if (msg === null) return;
     // A message is a batch of task frames (what the pool had for this worker at once).
     const batch = decodeTasks(msg);

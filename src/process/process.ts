@@ -14,6 +14,7 @@ import { checkOptions, waitOptions, type WaitOptions } from '../util/options.js'
 import { resolveStartMethod } from './context.js';
 import { runtime, type StartMethod } from './runtime.js';
 import { WAITABLE, type WaitTarget } from './waitable.js';
+import type { NodeBuffer } from '../util/node-types.js';
 
 export interface ProcessOptions {
   target?: AnyFunction | TargetRef | null;
@@ -192,10 +193,10 @@ export class Process {
     if (state(this).handle) throw new ValueError('cannot set daemon on a process that has started');
     state(this).daemon = Boolean(v);
   }
-  get authkey(): Buffer {
+  get authkey(): NodeBuffer {
     return state(this).authkey;
   }
-  set authkey(v: Buffer | Uint8Array | string) {
+  set authkey(v: Uint8Array | string) {
     state(this).authkey = Buffer.from(v as Uint8Array);
   }
   /** Ready when the process has ended: pass it to mp.wait(). The same object at every read. */

@@ -6,6 +6,7 @@ import { childBoot } from '../core/core.js';
 import { native } from '../core/native.js';
 import { logger } from '../util/logger.js';
 import { builtin } from '../util/builtins.js';
+import type { NodeBuffer } from '../util/node-types.js';
 
 export type StartMethod = 'thread' | 'process';
 
@@ -35,10 +36,10 @@ export const runtime = {
   name: 'MainProcess',
   pid: process.pid,
   // Made when first asked for: a child is given its parent's.
-  get authkey(): Buffer {
+  get authkey(): NodeBuffer {
     return (authkey ??= builtin('crypto').randomBytes(32));
   },
-  set authkey(key: Buffer) {
+  set authkey(key: NodeBuffer) {
     authkey = key;
   },
   identity: [] as number[],
