@@ -9,7 +9,7 @@ const OBJECTS = 200_000;
 const MIB_COUNT = 400;
 
 /** Figure: messages (or MiB) per second, timed in the parent from the first message to the last. */
-async function transfer(method, kind, n, bytes) {
+async function transfer(method, kind, n, bytes, unawaited = false) {
   const ctx = mp.getContext(method);
   let recv, chan;
   if (kind === 'pipe') {
@@ -21,7 +21,7 @@ async function transfer(method, kind, n, bytes) {
     chan = q;
     recv = () => q.getSync();
   }
-  const p = ctx.Process({ target: produce, args: [kind, chan, n, bytes] });
+  const p = ctx.Process({ target: produce, args: [kind, chan, n, bytes, unawaited] });
   p.start();
   recv();
   const t = performance.now();
@@ -42,6 +42,23 @@ for (const method of ['thread', 'process']) {
       bar: { [`CPython ${cpythonName[kind]} (fork)`]: 'ratio >= 5' },
     });
   }
+  // The same rows with the producer's sends not awaited (send / put in a loop, no await).
+  for (const kind of ['simple', 'pipe']) {
+    row(`256-byte strings/s child->parent, ${cpythonName[kind]}, ${method}, sends not awaited`, {
+      unit: 'objs/s',
+      rounds: 3,
+      ours: () => transfer(method, kind, OBJECTS, 0, true),
+      peers: { [`CPython ${cpythonName[kind]} (fork)`]: () => python(['transfer', kind, OBJECTS, 0]).per_sec },
+      bar: { [`CPython ${cpythonName[kind]} (fork)`]: 'ratio >= 5' },
+    });
+  }
+  row(`1 MiB buffers child->parent MiB/s, Pipe, ${method}, sends not awaited`, {
+    unit: 'MiB/s',
+    rounds: 3,
+    ours: () => transfer(method, 'pipe', MIB_COUNT, 1 << 20, true),
+    peers: { 'CPython Pipe (fork)': () => python(['transfer', 'pipe', MIB_COUNT, 1 << 20]).per_sec },
+    bar: { 'CPython Pipe (fork)': 'ratio >= 1.5' },
+  });
   for (const kind of ['pipe', 'queue']) {
     row(`1 MiB buffers child->parent MiB/s, ${cpythonName[kind]}, ${method}`, {
       unit: 'MiB/s',

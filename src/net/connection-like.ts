@@ -7,7 +7,7 @@ export interface ConnectionLike {
   send(obj: unknown): Promise<void>;
   recv(): Promise<unknown>;
   sendBytes(buf: Uint8Array, offset?: number, size?: number): Promise<void>;
-  recvBytes(maxlength?: number): Promise<Buffer>;
+  recvBytes(maxlength?: number): Promise<NodeBuffer>;
   recvBytesInto(buf: Uint8Array, offset?: number): Promise<number>;
   poll(timeout?: number | null): Promise<boolean>;
   close(): void;
@@ -16,6 +16,7 @@ export interface ConnectionLike {
 // Both kinds must keep fitting (a compile error here means one drifted).
 import type { Connection } from '../connection/connection.js';
 import type { SocketConnection } from './socket-connection.js';
+import type { NodeBuffer } from '../util/node-types.js';
 type Fits<T extends ConnectionLike> = T;
 export type { Fits as _Fits };
 type _Pipe = Fits<Connection>;

@@ -26,14 +26,14 @@ const MD5_DIGEST_LEN = 16;
 const DIGESTS: Record<string, string> = { md5: 'md5', sha256: 'sha256', sha384: 'sha384', sha3_256: 'sha3-256', sha3_384: 'sha3-384' };
 const MAX_DIGEST_NAME = Math.max(...Object.keys(DIGESTS).map((d) => d.length));
 
-/** How the handshake reads and writes frames (the socket connection, before it is handed out). */
+/** @internal How the handshake reads and writes frames (the socket connection, before it is handed out). */
 export interface FrameChannel {
   /** The next frame (at most 256 bytes); rejects on EOF, an oversized frame or the deadline. */
   readHandshakeFrame(): Promise<Buffer>;
   writeFrame(payload: Uint8Array): void;
 }
 
-/** What an authkey option may be: bytes, or a string taken as UTF-8. */
+/** @internal What an authkey option may be: bytes, or a string taken as UTF-8. */
 export function authkeyBytes(key: unknown, what: string): Buffer | null {
   if (key === undefined || key === null) return null;
   if (typeof key === 'string') return Buffer.from(key, 'utf8');
@@ -100,7 +100,7 @@ async function judge(ch: FrameChannel, key: Buffer, message: Buffer): Promise<vo
   ch.writeFrame(WELCOME);
 }
 
-/** The accepting side: deliver_challenge, then answer_challenge. */
+/** @internal The accepting side: deliver_challenge, then answer_challenge. */
 export async function serverHandshake(ch: FrameChannel, key: Buffer): Promise<void> {
   const message = newChallenge();
   ch.writeFrame(Buffer.concat([CHALLENGE, message]));
@@ -110,7 +110,7 @@ export async function serverHandshake(ch: FrameChannel, key: Buffer): Promise<vo
   await expectWelcome(ch);
 }
 
-/** The connecting side: answer_challenge, then deliver_challenge. */
+/** @internal The connecting side: answer_challenge, then deliver_challenge. */
 export async function clientHandshake(ch: FrameChannel, key: Buffer): Promise<void> {
   const theirs = await readChallenge(ch);
   ch.writeFrame(response(key, theirs));

@@ -16,6 +16,7 @@ import { FrameReader, HANDSHAKE_FRAME_MAX, framed } from './framing.js';
 import type { FrameChannel } from './handshake.js';
 import { decodeFromSocket, encodeForSocket } from './wire-codec.js';
 import { checkWaitOptions, type WaitOptions } from './options.js';
+import type { NodeBuffer } from '../util/node-types.js';
 
 const HIGH_WATER = 4 << 20;
 const LOW_WATER = 1 << 20;
@@ -32,7 +33,7 @@ interface Taker {
   onAbort: (() => void) | null;
 }
 
-export class SocketConnection implements FrameChannel {
+export class SocketConnection {
   #socket: Socket;
   #reader = new FrameReader();
   #frames: Buffer[] = [];
@@ -111,6 +112,7 @@ export class SocketConnection implements FrameChannel {
     this.#handshaking = false;
     this.#pump();
   }
+  /** @internal */
   readHandshakeFrame(): Promise<Buffer> {
     const ms = remaining(this.#handshakeDeadline);
     return this.#until(() => this.#nextFrame('handshake') as Buffer | typeof NOT_YET, ms, undefined, () => {
@@ -184,7 +186,7 @@ export class SocketConnection implements FrameChannel {
   }
 
   /** The next message as bytes; over maxlength: an error, and the connection closes (as Python). */
-  recvBytes(maxlength?: number | null, options?: WaitOptions): Promise<Buffer> {
+  recvBytes(maxlength?: number | null, options?: WaitOptions): Promise<NodeBuffer> {
     if (maxlength != null && !(Number.isInteger(maxlength) && maxlength >= 0)) return Promise.reject(new ValueError(`recvBytes: maxlength must be a non-negative integer, got ${describe(maxlength)}`));
     return this.#take('recvBytes', options, (f) => {
       if (maxlength != null && f.length > maxlength) {
