@@ -122,7 +122,7 @@ export { Listener, SocketListener } from './net/listener.js';
 export { Client } from './net/client.js';
 export { SocketConnection } from './net/socket-connection.js';
 export type { Address, Authkey, Family, ListenerOptions, ClientOptions, WaitOptions as ConnectionWaitOptions } from './net/options.js';
-export type { ConnectionLike } from './net/connection-like.js';
+export type { ConnectionLike, RecvOptions } from './connection/interface.js';
 export const Pool = callable(PoolClass);
 export type Pool = PoolClass;
 export { AsyncResult } from './pool/async-result.js';

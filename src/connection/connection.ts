@@ -12,9 +12,12 @@ import { core } from '../core/core.js';
 import { WAITABLE, type WaitTarget } from '../process/waitable.js';
 import { runAsync, runSync } from '../core/steps.js';
 import { checkOptions, checkSignal, deadlineOf, describe, waitOptions, type WaitOptions } from '../util/options.js';
-import { decodeIncoming, Ring, type Incoming, type Outgoing } from './ring.js';
+import { Ring } from './ring.js';
+import { decodeIncoming, type Incoming, type Outgoing } from './message.js';
 import { senderOf } from './sender.js';
+import type { RecvOptions } from './interface.js';
 import type { NodeBuffer } from '../util/node-types.js';
+import { promised } from '../util/promised.js';
 
 /** Bytes of each direction's ring (a message larger than half of it streams through). */
 export const PIPE_CAPACITY = 1 << 18;
@@ -22,11 +25,6 @@ const TIMED_OUT = Symbol('timed out');
 /** Passed by the reviver: the ends arrive in a message (they were counted when sent). */
 const ARRIVED = Symbol('arrived');
 
-/** Options of a receiving call. */
-export interface RecvOptions {
-  /** Aborting rejects the call with the signal's reason; no message is taken. */
-  signal?: AbortSignal | null;
-}
 
 // Ends still open in this thread, closed when it ends (an OS would close their fds).
 type Held = { read: Ring | null; write: Ring | null };
@@ -95,11 +93,9 @@ export class Connection {
    * Sends keep their call order, awaited or not; BrokenPipeError once no reader is left.
    */
   send(obj: unknown): Promise<void> {
-    try {
+    return promised(() => {
       return senderOf(this.writer('send')).send(obj, null);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    });
   }
   sendSync(obj: unknown): void {
     senderOf(this.writer('sendSync')).sendSync(obj, null, 'sendSync');
@@ -107,11 +103,9 @@ export class Connection {
 
   /** Sends bytes as one message: buf[offset .. offset + size] (not copied: leave it unchanged until sent). */
   sendBytes(buf: Uint8Array, offset?: number, size?: number): Promise<void> {
-    try {
+    return promised(() => {
       return senderOf(this.writer('sendBytes')).send(null, slice(buf, offset, size, 'sendBytes'));
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    });
   }
   /**
    * @internal A message that writes itself into the pipe (no buffer of its own in between):
@@ -130,16 +124,14 @@ export class Connection {
 
   /** The next value; throws EOFError when the other end has closed and nothing is left. */
   recv(options?: RecvOptions): Promise<unknown> {
-    try {
+    return promised(() => {
       const ring = this.reader('recv');
       const signal = recvSignal(options, 'recv');
       // (A value whose class's module is being imported comes once it has its class.)
       const v = ring.tryRead(decodeIncoming, TIMED_OUT);
       if (v !== TIMED_OUT) return Promise.resolve(whenClassesLoaded(v));
       return runAsync(core(), ring.readSteps(decodeIncoming, -1, TIMED_OUT), { signal }).then(whenClassesLoaded);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    });
   }
   /**
    * @internal The next message if one is there now, else `none`; EOFError once drained and
@@ -153,11 +145,9 @@ export class Connection {
   }
   /** @internal recv() whose waits do not keep the process alive (for a large message tryRecv leaves). */
   recvInBackground(): Promise<unknown> {
-    try {
+    return promised(() => {
       return runAsync(core(), this.reader('recv').readSteps(decodeIncoming, -1, TIMED_OUT), { weak: true });
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    });
   }
   /** @internal Something is written and not yet read (whole or not). */
   hasData(): boolean {
@@ -175,12 +165,10 @@ export class Connection {
 
   /** The next message as bytes (of at most maxlength, else an error and the connection closes). */
   recvBytes(maxlength?: number | null, options?: RecvOptions): Promise<NodeBuffer> {
-    try {
+    return promised(() => {
       const signal = recvSignal(options, 'recvBytes');
       return runAsync(core(), this.reader('recvBytes').readSteps(this.bytesTaker(maxlength ?? undefined, 'recvBytes'), -1, TIMED_OUT), { signal }) as Promise<NodeBuffer>;
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    });
   }
   recvBytesSync(maxlength?: number): NodeBuffer {
     return runSync(core(), this.reader('recvBytesSync').readSteps(this.bytesTaker(maxlength, 'recvBytesSync'), -1, TIMED_OUT)) as NodeBuffer;
@@ -188,12 +176,10 @@ export class Connection {
 
   /** Reads the next message into buf at offset; returns its length. BufferTooShortError (with the message in .data) if it does not fit. */
   recvBytesInto(buf: Uint8Array, offset?: number | null, options?: RecvOptions): Promise<number> {
-    try {
+    return promised(() => {
       const signal = recvSignal(options, 'recvBytesInto');
       return runAsync(core(), this.reader('recvBytesInto').readSteps(intoTaker(buf, offset ?? 0, 'recvBytesInto'), -1, TIMED_OUT), { signal }) as Promise<number>;
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    });
   }
   recvBytesIntoSync(buf: Uint8Array, offset?: number): number {
     return runSync(core(), this.reader('recvBytesIntoSync').readSteps(intoTaker(buf, offset ?? 0, 'recvBytesIntoSync'), -1, TIMED_OUT)) as number;

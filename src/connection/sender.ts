@@ -10,7 +10,9 @@ import { core } from '../core/core.js';
 import { BrokenPipeError, ValueError } from '../errors.js';
 import { Fifo } from '../queues/fifo.js';
 import { runAsync, runSync } from '../core/steps.js';
-import { outgoing, rawBytes, type Outgoing, type Ring } from './ring.js';
+import { type Ring } from './ring.js';
+import { outgoing, rawBytes, type Outgoing } from './message.js';
+import { promised } from '../util/promised.js';
 
 interface Pending {
   message: Outgoing;
@@ -46,7 +48,7 @@ export class Sender {
   /** Sends a value (`bytes` given: those bytes, raw) after every earlier send of this thread. */
   send(value: unknown, bytes: Uint8Array | null): Promise<void> {
     const ring = this.#ring;
-    try {
+    return promised(() => {
       if (this.#pending.length === 0 && ring.tryWrite(bytes ?? value)) return RESOLVED;
       // Encoded now: changing an object after send() changes nothing (a byte array is sent as
       // it is when it is written, as Node's streams do with a Buffer).
@@ -56,9 +58,7 @@ export class Sender {
         this.#pending.push({ message, resolve, reject });
         if (!this.#pumping) void this.pump();
       });
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    });
   }
 
   /** The blocking form; refuses to overtake sends still pending in this thread. */

@@ -17,6 +17,7 @@ import type { FrameChannel } from './handshake.js';
 import { decodeFromSocket, encodeForSocket } from './wire-codec.js';
 import { checkWaitOptions, type WaitOptions } from './options.js';
 import type { NodeBuffer } from '../util/node-types.js';
+import { promised } from '../util/promised.js';
 
 const HIGH_WATER = 4 << 20;
 const LOW_WATER = 1 << 20;
@@ -127,22 +128,18 @@ export class SocketConnection {
 
   /** Sends an object (encoded with this package's codec: Python cannot read it, see recvBytes). */
   send(obj: unknown): Promise<void> {
-    try {
+    return promised(() => {
       this.#check('send');
       return this.#write(this.#encode(obj, 'send'));
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    });
   }
 
   /** Sends the bytes of buf[offset .. offset + size] as one message (Python's send_bytes; offset and size in bytes). */
   sendBytes(buf: ArrayBufferView, offset?: number, size?: number): Promise<void> {
-    try {
+    return promised(() => {
       this.#check('sendBytes');
       return this.#write(slice(buf, offset, size));
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    });
   }
 
   #write(payload: Uint8Array): Promise<void> {
@@ -211,13 +208,11 @@ export class SocketConnection {
 
   /** Whether there is something to read: now (no timeout), within timeout ms, or ever (null). */
   poll(timeout?: number | null, options?: WaitOptions): Promise<boolean> {
-    try {
+    return promised(() => {
       this.#check('poll');
       const ms = timeout === undefined ? 0 : timeoutMs(timeout, 'poll');
       return this.#until(() => (this.#ready() ? true : NOT_YET), ms, checkWaitOptions(options, 'poll'), () => false);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    });
   }
 
   /**
@@ -225,7 +220,7 @@ export class SocketConnection {
    * arrive (a cheap path: no timer, one record per call); an abort takes its taker out.
    */
   #take<T>(what: string, options: WaitOptions | undefined, use: (f: Buffer) => T): Promise<T> {
-    try {
+    return promised(() => {
       this.#check(what);
       const signal = checkWaitOptions(options, what);
       if (this.#takers.length === 0) {
@@ -250,9 +245,7 @@ export class SocketConnection {
           this.#ref();
         }
       });
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    });
   }
 
   /** Serves waiting takers in order while frames (or the reason there will be none) are there. */

@@ -6,7 +6,7 @@
 // A worker gets a batch of task frames in one message; it answers each task on its own.
 // Both are written straight into the pipe from their pieces, and a result is read in place.
 import { decode, encode, encodeNow, encodeParts } from '../codec/codec.js';
-import { TAG_BYTES, type Incoming, type Outgoing } from '../connection/ring.js';
+import { TAG_BYTES, type Incoming, type Outgoing } from '../connection/message.js';
 import type { TargetSpec } from '../targets/describe.js';
 
 /** The payload is the only element of the args / chunk / result list. */

@@ -25,7 +25,8 @@ import { APPLY, MAP, packNumbers, STARMAP, ST_READY, ST_RUNNING } from './worker
 import { encodeArgs, readResultFrame, readResultMessage, taskMessage } from './frames.js';
 import { asRemoteError } from '../codec/codec.js';
 import { classesLoaded, classesPending } from '../codec/classes.js';
-import { Ring, type Outgoing } from '../connection/ring.js';
+import { Ring } from '../connection/ring.js';
+import { type Outgoing } from '../connection/message.js';
 import { signalNames } from '../util/signals.js';
 
 export interface PoolOptions {

@@ -9,7 +9,7 @@ import type { TargetSpec } from '../targets/describe.js';
 import { loadTarget } from '../targets/load.js';
 import { classesLoaded, classesPending } from '../codec/classes.js';
 import { decodeTasks, resultMessage } from './frames.js';
-import type { Outgoing } from '../connection/ring.js';
+import type { Outgoing } from '../connection/message.js';
 
 /** status words: the task running now (0: none), 1 once the initializer has run. */
 export const ST_RUNNING = 0, ST_READY = 1;

@@ -15,6 +15,7 @@ import { resolveStartMethod } from './context.js';
 import { runtime, type StartMethod } from './runtime.js';
 import { WAITABLE, type WaitTarget } from './waitable.js';
 import type { NodeBuffer } from '../util/node-types.js';
+import { within } from '../util/promised.js';
 
 export interface ProcessOptions {
   target?: AnyFunction | TargetRef | null;
@@ -125,7 +126,7 @@ export class Process {
     signal?.throwIfAborted();
     if (s.handle.exitcode !== null) return;
     // A daemonic child does not keep this process alive; whoever awaits its join does.
-    await settledWithin(s.handle.exited, ms, signal);
+    await within(s.handle.exited, ms, () => undefined, signal);
   }
 
   /** @internal Settles with the exit code; unlike join(), does not keep this process alive. */
@@ -207,7 +208,7 @@ export class Process {
     return (s.sentinel ??= {
       [WAITABLE]: () => ({
         ready: () => h.exitcode !== null || h.waitSync(0) !== null,
-        whenReady: (ms, signal) => settledWithin(h.exited, ms, signal ?? null).then(() => h.exitcode !== null),
+        whenReady: (ms, signal) => within(h.exited, ms, () => undefined, signal).then(() => h.exitcode !== null),
       }),
     });
   }
@@ -249,24 +250,6 @@ const BOOTSTRAPPING = `An attempt has been made to start a new process before th
         if (mp.isMainProcess()) {
           // ... start processes, pools ...
         }`;
-
-/**
- * Resolves when `p` settles or after ms (-1: never), keeping the event loop alive meanwhile;
- * rejects with the reason once `signal` aborts.
- */
-function settledWithin(p: Promise<unknown>, ms: number, signal: AbortSignal | null): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => settle(resolve), ms < 0 ? 0x7fffffff : ms);
-    const onAbort = () => settle(() => reject(signal!.reason));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    void p.then(() => settle(resolve), () => settle(resolve));
-    function settle(how: () => void) {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      how();
-    }
-  });
-}
 
 let current: Process | null = null;
 export function currentProcess(): Process {

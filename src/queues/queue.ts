@@ -11,10 +11,12 @@ import { EmptyError, FullError, TimeoutError, ValueError } from '../errors.js';
 import { WAITABLE, type WaitTarget } from '../process/waitable.js';
 import { waitReadable } from '../connection/connection.js';
 import { senderOf } from '../connection/sender.js';
-import { decodeIncoming, decodeOutgoing, outgoing, Ring, type Outgoing } from '../connection/ring.js';
+import { Ring } from '../connection/ring.js';
+import { decodeIncoming, decodeOutgoing, outgoing, type Outgoing } from '../connection/message.js';
 import { Fifo } from './fifo.js';
 import { expired, NOT_EQUAL, runAsync, runSync, type Steps } from '../core/steps.js';
 import { blockOptions, deadlineOf, waitOptions, type BlockArg, type WaitOptions } from '../util/options.js';
+import { promised } from '../util/promised.js';
 
 /** Ring bytes of a queue: items larger than half of it stream through. */
 export const QUEUE_CAPACITY = 1 << 18;
@@ -76,7 +78,7 @@ abstract class QueueBase {
    * An abort of `signal` rejects with its reason and takes no item.
    */
   get(options?: PutOptions, timeout?: number | null): Promise<unknown> {
-    try {
+    return promised(() => {
       if (options === undefined && timeout === undefined) {
         const v = this.tryGet();
         if (v !== NONE) return Promise.resolve(whenClassesLoaded(v));
@@ -86,9 +88,7 @@ abstract class QueueBase {
       signal?.throwIfAborted();
       // (A value whose class's module is being imported comes once it has its class.)
       return runAsync(core(), this.getSteps(block, ms, what), { signal }).then(whenClassesLoaded);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    });
   }
   getSync(options?: PutOptions, timeout?: number | null): unknown {
     if (options === undefined && timeout === undefined) {
@@ -124,12 +124,10 @@ export class SimpleQueue extends QueueBase {
   }
   /** Puts an item, waiting for room in the ring if the consumer is behind; puts keep their call order. */
   put(obj: unknown): Promise<void> {
-    try {
+    return promised(() => {
       this.check('SimpleQueue.put');
       return senderOf(this.ring).send(obj, null);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    });
   }
   putSync(obj: unknown): void {
     this.check('SimpleQueue.putSync');
@@ -258,14 +256,12 @@ export class Queue extends QueueBase {
   /** Puts an item; waits only while a bounded queue is full (FullError after the timeout). */
   /** An abort of `signal` (while a bounded queue is full) rejects with its reason; nothing is put. */
   put(obj: unknown, options?: PutOptions, timeout?: number | null): Promise<void> {
-    try {
+    return promised(() => {
       const what = `${this.constructor.name}.put`;
       const { block, ms, signal } = blockOptions(options, what, timeout);
       signal?.throwIfAborted();
       return runAsync(core(), this.putSteps(obj, block, ms, what), { signal });
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    });
   }
   putSync(obj: unknown, options?: PutOptions, timeout?: number | null): void {
     if (options === undefined && timeout === undefined && this.maxsize === 0 && !this.closedHere && (typeof obj === 'string' || obj instanceof Uint8Array)) {
@@ -353,13 +349,11 @@ export class JoinableQueue extends Queue {
    * timeout (TimeoutError) and a signal (rejects with its reason).
    */
   join(options?: number | null | WaitOptions): Promise<void> {
-    try {
+    return promised(() => {
       const { ms, signal } = waitOptions(options, 'JoinableQueue.join');
       signal?.throwIfAborted();
       return runAsync(core(), this.joinSteps(deadlineOf(ms), 'JoinableQueue.join'), { signal });
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    });
   }
   joinSync(options?: number | null | WaitOptions): void {
     runSync(core(), this.joinSteps(deadlineOf(waitOptions(options, 'JoinableQueue.joinSync').ms), 'JoinableQueue.joinSync'));

@@ -4,6 +4,7 @@
 import { blockOptions, deadlineOf, type BlockArg } from '../util/options.js';
 import { Primitive } from './primitive.js';
 import { runAsync, runSync, type Steps } from '../core/steps.js';
+import { promised } from '../util/promised.js';
 
 /** `{ block?, timeout?, signal? }`, a timeout in ms, or Python's positional `block` (then `timeout`). */
 export type AcquireOptions = BlockArg;
@@ -28,14 +29,12 @@ export abstract class Acquirable extends Primitive {
    * An abort of `signal` rejects with its reason, the lock not taken.
    */
   acquire(options?: AcquireOptions, timeout?: number | null): Promise<boolean> {
-    try {
+    return promised(() => {
       const { block, ms, signal } = blockOptions(options, `${this.constructor.name}.acquire`, timeout);
       signal?.throwIfAborted();
       if (this.tryAcquire()) return Promise.resolve(true);
       return block ? runAsync(this.core, this.acquireSteps(deadlineOf(ms)), { signal }) : Promise.resolve(false);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    });
   }
 
   /** `await lock.with(async () => ...)`: Python's `with lock:`. */

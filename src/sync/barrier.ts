@@ -8,6 +8,7 @@ import { checkPositiveInt, deadlineOf, timeoutMs, waitOptions, type WaitOptions 
 import { Condition } from './condition.js';
 import { Attach, Primitive, registerPrimitive, type Handle } from './primitive.js';
 import { abortRequested, runAsync, runSync, Settle, UNINTERRUPTIBLE, type StepsWithSettle } from '../core/steps.js';
+import { promised } from '../util/promised.js';
 
 const STATE = 0, COUNT = 1;
 const LOADING = 'Barrier.waitSync: the barrier action is still being imported in this process; use await barrier.wait()';
@@ -125,13 +126,11 @@ export class Barrier extends Primitive {
    * breaks the barrier (as in Python); an abort of `signal` only withdraws this party.
    */
   wait(timeout?: number | null | WaitOptions): Promise<number> {
-    try {
+    return promised(() => {
       const { deadline, signal } = this.deadline(timeout, 'Barrier.wait');
       signal?.throwIfAborted();
       return runAsync(this.core, this.waitSteps(deadline, 'Barrier.wait'), { signal });
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    });
   }
   waitSync(timeout?: number | null | WaitOptions): number {
     return runSync(this.core, this.waitSteps(this.deadline(timeout, 'Barrier.waitSync').deadline, 'Barrier.waitSync'));

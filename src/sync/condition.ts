@@ -12,6 +12,7 @@ import { Lock } from './lock.js';
 import { RLock } from './rlock.js';
 import { Attach, registerPrimitive, type Handle } from './primitive.js';
 import { expired, NOT_EQUAL, runAsync, runSync, TIMED_OUT, type Steps } from '../core/steps.js';
+import { promised } from '../util/promised.js';
 
 const TOTAL = 0, WAKEUP = 1, WOKEN = 2, FUTEX = 3, SLEEPERS = 4;
 
@@ -93,12 +94,10 @@ export class Condition extends Acquirable {
   /** Releases the lock, sleeps until notified (true) or the timeout ends (false), re-acquires. */
   /** An abort of `signal` rejects with its reason once the lock is held again, as after a timeout. */
   wait(timeout?: number | null | WaitOptions): Promise<boolean> {
-    try {
+    return promised(() => {
       const { ms, signal } = waitOptions(timeout, 'Condition.wait');
       return runAsync(this.core, this.waitSteps(deadlineOf(ms), 'Condition.wait'), { signal });
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    });
   }
   waitSync(timeout?: number | null | WaitOptions): boolean {
     return runSync(this.core, this.waitSteps(deadlineOf(waitOptions(timeout, 'Condition.waitSync').ms), 'Condition.waitSync'));

@@ -3,6 +3,7 @@
 import { deadlineOf, waitOptions, type WaitOptions } from '../util/options.js';
 import { Attach, Primitive, registerPrimitive } from './primitive.js';
 import { expired, NOT_EQUAL, runAsync, runSync, type Steps } from '../core/steps.js';
+import { promised } from '../util/promised.js';
 
 const FLAG = 0, SLEEPERS = 1;
 
@@ -37,14 +38,12 @@ export class Event extends Primitive {
 
   /** Resolves with the flag once it is set, or when the timeout (ms) ends. */
   wait(timeout?: number | null | WaitOptions): Promise<boolean> {
-    try {
+    return promised(() => {
       const { ms, signal } = waitOptions(timeout, 'Event.wait');
       signal?.throwIfAborted();
       if (this.isSet()) return Promise.resolve(true);
       return runAsync(this.core, this.waitSteps(deadlineOf(ms)), { signal });
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    });
   }
   waitSync(timeout?: number | null | WaitOptions): boolean {
     const { ms } = waitOptions(timeout, 'Event.waitSync');
