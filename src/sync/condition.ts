@@ -1,10 +1,11 @@
-// Condition: four words beside its lock (an RLock unless one is given), kept by the futex
+// Condition: five words beside its lock (an RLock unless one is given), kept by the futex
 // condition-variable algorithm glibc used for years. Every counter changes only while the lock
 // is held, so a notify issued while a waiter sleeps is never lost, a waiter that times out
 // settles its own account, and notify() itself never waits.
 //   total   waiters ever registered        wakeup  notifications issued (<= total)
 //   woken   notifications taken            futex   bumped by every notify: the word slept on
 //   sleepers  waiters inside the futex wait: notify makes a system call only when there are some
+// An aborted wait (signal) leaves as a timed-out one does: re-acquires the lock, settles its account.
 import { ValueError } from '../errors.js';
 import { deadlineOf, remaining, waitOptions, type WaitOptions } from '../util/options.js';
 import { Acquirable, type AcquireOptions } from './acquirable.js';

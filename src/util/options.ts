@@ -129,10 +129,11 @@ export function checkPositiveInt(v: unknown, what: string, allowZero = false): n
   return v;
 }
 
-/** Milliseconds left before a deadline taken with deadlineOf(); -1 stays forever. */
+/** The deadline `ms` from now (performance.now() time); a negative ms (forever) gives -1. */
 export function deadlineOf(ms: number): number {
   return ms < 0 ? -1 : performance.now() + ms;
 }
+/** Milliseconds left before a deadline taken with deadlineOf(); -1 (or any negative) stays forever. */
 export function remaining(deadline: number): number {
   return deadline < 0 ? -1 : Math.max(0, deadline - performance.now());
 }
