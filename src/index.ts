@@ -175,6 +175,8 @@ export interface Context {
   SimpleQueue: typeof SimpleQueue;
   JoinableQueue: typeof JoinableQueue;
   Pool: typeof Pool;
+  /** `await ctx.Manager()`: a started SyncManager whose server runs under this start method. */
+  Manager(options?: Omit<ManagerOptions, 'context'>): Promise<SyncManager>;
 }
 
 /** The factories that do not depend on the start method: the same in every context. */
@@ -193,9 +195,19 @@ export function getContext(method?: StartMethod | null): Context {
       static override startMethod: StartMethod | null = m;
     };
     Object.defineProperty(BoundPool, 'name', { value: 'Pool' });
-    ctx = { startMethod: m, getStartMethod: () => m, Process: callable(Bound), ...shared, Pool: callable(BoundPool) };
+    ctx = { startMethod: m, getStartMethod: () => m, Process: callable(Bound), ...shared, Pool: callable(BoundPool), Manager: (options?: Omit<ManagerOptions, 'context'>) => Manager({ ...options, context: m }) };
     contexts.set(m, ctx);
   }
   if (m === 'process') warmSpare();
   return ctx;
 }
+
+// Managers (issue 14): a server process holding objects, proxies to them.
+export { BaseManager, type ManagerOptions, type RegisterOptions } from './managers/manager.js';
+export { SyncManager, Manager } from './managers/sync-manager.js';
+import { SyncManager, Manager } from './managers/sync-manager.js';
+import type { ManagerOptions } from './managers/manager.js';
+export { BaseProxy } from './managers/proxy.js';
+export { DictProxy, ListProxy, NamespaceProxy, ValueProxy, ArrayProxy } from './managers/proxies.js';
+export { AcquirerProxy, SemaphoreProxy, ConditionProxy, EventProxy, BarrierProxy, QueueProxy, JoinableQueueProxy } from './managers/sync-proxies.js';
+export { KeyError, IndexError, AttributeError } from './managers/pyobjects.js';
