@@ -30,6 +30,9 @@ export interface ServerRef {
 export type Answer = { status: Status; value: unknown };
 
 const PIPE_CAPACITY = 1 << 16;
+/** How long a call watches for its reply before it lets the event loop wait (ms). */
+const SPIN_MS = 0.05;
+const NONE = Symbol('none');
 
 /** A pipe to a server: [the client's end, the server's end, the ring the server reads]. */
 export function managerPipe(): [Connection, Connection, Ring] {
@@ -81,6 +84,7 @@ export abstract class Link {
         reject(this.dead ?? e);
         return;
       }
+      if (this.#pending.size === 1 && this.spinFor(seq)) return;
       if (!this.#pumping) void this.pump();
     });
   }
@@ -95,15 +99,24 @@ export abstract class Link {
     }
   }
 
+  /** A reply that may come within microseconds: watched for synchronously (the server watches too). */
+  protected spinFor(_seq: number): boolean {
+    return false;
+  }
+  /** Settles the call a reply answers. */
+  protected settle(frame: Uint8Array): void {
+    const a = decodeReply(frame);
+    const p = this.#pending.get(a.seq);
+    if (!p) return;
+    this.#pending.delete(a.seq);
+    p.resolve(a);
+  }
+
   private async pump(): Promise<void> {
     this.#pumping = true;
     try {
       while (this.#pending.size > 0) {
-        const a = decodeReply(await this.read());
-        const p = this.#pending.get(a.seq);
-        if (!p) continue;
-        this.#pending.delete(a.seq);
-        p.resolve(a);
+        this.settle(await this.read());
       }
     } catch (e) {
       this.fail(new ProcessError(`the manager's server is gone (it was shut down or died): ${(e as Error).message}`, { cause: e }));
@@ -136,6 +149,16 @@ class PipeLink extends Link {
   }
   protected async read(): Promise<Buffer> {
     return (await this.conn.recv()) as Buffer;
+  }
+  protected override spinFor(seq: number): boolean {
+    const until = performance.now() + SPIN_MS;
+    do {
+      if (this.conn.hasData()) {
+        const got = this.conn.tryRecv(NONE, (m) => (this.settle(m.payload), true));
+        return got === true;
+      }
+    } while (performance.now() < until);
+    return false;
   }
   protected end(): void {
     this.conn.close();

@@ -68,4 +68,6 @@ export async function managerMain(boot: ServerBoot): Promise<void> {
   boot.owner.sendSync({ address: server.address });
   server.addPipe(boot.owner, boot.ownerRing, true);
   await server.serveForever();
+  // Nothing of the server may keep its process alive now (a handle left by user code would).
+  setTimeout(() => process.exit(0), 50).unref();
 }

@@ -203,9 +203,10 @@ export class BaseManager {
     const link = this.#link!;
     const reason = new ProcessError(`the manager has shut down (${this.constructor.name} at ${JSON.stringify(this.address)})`);
     if (was === 'started') {
-      await Promise.race([link.call(Op.SHUTDOWN, 0, '', []).catch(() => {}), new Promise((r) => setTimeout(r, SHUTDOWN_MS).unref())]);
+      // (Timers kept referenced: the wait itself must keep this process alive.)
+      await raceTimer(link.call(Op.SHUTDOWN, 0, '', []).catch(() => {}), SHUTDOWN_MS);
       const proc = this.#process!;
-      await Promise.race([proc.whenExited(), new Promise((r) => setTimeout(r, SHUTDOWN_MS).unref())]);
+      await raceTimer(proc.whenExited(), SHUTDOWN_MS);
       if (proc.exitcode === null) {
         proc.kill();
         await proc.whenExited();
@@ -220,6 +221,12 @@ export class BaseManager {
   get pid(): number | null {
     return this.#process?.pid ?? null;
   }
+}
+
+async function raceTimer(p: Promise<unknown>, ms: number): Promise<void> {
+  let t: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise((r) => (t = setTimeout(r, ms)))]);
+  clearTimeout(t);
 }
 
 function registryOf(cls: Function, own: boolean): Map<string, Registration> {

@@ -47,6 +47,12 @@ export class Registry {
     return this.#objects.size;
   }
 
+  /** The repr of an object (a proxy to it printed inside another managed object). */
+  reprOf(ident: number): string | null {
+    const o = this.#objects.get(ident)?.obj as { repr?: () => string } | undefined;
+    return typeof o?.repr === 'function' ? o.repr() : null;
+  }
+
   /** One request: a reply (now or later) or null (no reply expected). */
   handle(peer: Peer, r: Request): Reply | Promise<Reply> | null {
     switch (r.op) {

@@ -7,7 +7,7 @@
 // (their pipe's writer is gone) and gives back what they held. A malformed request drops its
 // peer; the server keeps serving the others.
 import { Connection } from '../connection/connection.js';
-import type { Ring } from '../connection/ring.js';
+import { rawBytes, type Ring } from '../connection/ring.js';
 import { EOFError } from '../errors.js';
 import { Listener, type SocketListener } from '../net/listener.js';
 import type { Address } from '../net/options.js';
@@ -53,6 +53,7 @@ export class ManagerServer {
     this.registry = new Registry(types, () => this.shutdown());
     this.#done = new Promise((r) => (this.#finish = r));
     const self: Peer = { who: NOBODY, family: true, refs: new Map(), calls: new Map(), reply: () => {} };
+    (globalThis as Record<symbol, unknown>)[Symbol.for('mpts.manager.repr.' + ref.id)] = (ident: number) => this.registry.reprOf(ident);
     setLink(ref.id, new SelfLink(ref, (frame) => {
       const r = decodeRequest(frame);
       const out = this.answer(self, r);
@@ -75,7 +76,10 @@ export class ManagerServer {
   }
 
   addPipe(conn: Connection, ring: Ring, owner = false): void {
-    const p: PipePeer = { who: NOBODY, family: true, refs: new Map(), calls: new Map(), conn, ring, reply: (f) => void conn.sendBytes(f).catch(() => {}) };
+    const p: PipePeer = { who: NOBODY, family: true, refs: new Map(), calls: new Map(), conn, ring, reply: (f) => {
+      // Replies are matched by number, so one that fits now goes at once, ahead of any waiting for room.
+      if (!conn.trySendMessage(rawBytes(f))) void conn.sendBytes(f).catch(() => {});
+    } };
     this.#pipes.add(p);
     if (owner) this.#owner = p;
   }
