@@ -203,11 +203,19 @@ export function getContext(method?: StartMethod | null): Context {
 }
 
 // Managers (issue 14): a server process holding objects, proxies to them.
-export { BaseManager, type ManagerOptions, type RegisterOptions } from './managers/manager.js';
-export { SyncManager, Manager } from './managers/sync-manager.js';
-import { SyncManager, Manager } from './managers/sync-manager.js';
+import { BaseManager as BaseManagerClass } from './managers/manager.js';
+export const BaseManager = callable(BaseManagerClass);
+export type BaseManager = BaseManagerClass;
+export { type ManagerOptions, type RegisterOptions } from './managers/manager.js';
+import { SyncManager as SyncManagerClass, Manager } from './managers/sync-manager.js';
+export { Manager };
+export const SyncManager = callable(SyncManagerClass);
+export type SyncManager = SyncManagerClass;
 import type { ManagerOptions } from './managers/manager.js';
 export { BaseProxy } from './managers/proxy.js';
+import { SharedMemoryManager as SharedMemoryManagerClass } from './managers/shared-memory-manager.js';
+export const SharedMemoryManager = callable(SharedMemoryManagerClass);
+export type SharedMemoryManager = SharedMemoryManagerClass;
 export { DictProxy, ListProxy, NamespaceProxy, ValueProxy, ArrayProxy } from './managers/proxies.js';
 export { AcquirerProxy, SemaphoreProxy, ConditionProxy, EventProxy, BarrierProxy, QueueProxy, JoinableQueueProxy } from './managers/sync-proxies.js';
 export { KeyError, IndexError, AttributeError } from './managers/pyobjects.js';

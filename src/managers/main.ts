@@ -9,6 +9,7 @@ import type { Queue } from '../queues/queue.js';
 import type { Semaphore } from '../sync/semaphore.js';
 import type { TargetSpec } from '../targets/describe.js';
 import { loadTarget } from '../targets/load.js';
+import { SharedMemory } from '../shared/shared-memory.js';
 import type { ServerRef } from './link.js';
 import { ManagerServer } from './server.js';
 import { syncTypes, type Factory, type TypeInfo, type TypeSpec } from './types.js';
@@ -70,4 +71,27 @@ export async function managerMain(boot: ServerBoot): Promise<void> {
   await server.serveForever();
   // Nothing of the server may keep its process alive now (a handle left by user code would).
   setTimeout(() => process.exit(0), 50).unref();
+}
+
+/** The server side of a SharedMemoryManager: the names to unlink at shutdown. */
+export class SharedMemoryTracker {
+  readonly #names = new Set<string>();
+  track(name: string): void {
+    if (typeof name !== 'string') throw new TypeError('track: a segment name is a string');
+    this.#names.add(name);
+  }
+  untrack(name: string): void {
+    this.#names.delete(name);
+  }
+  /** Called by the server when it shuts down (a `_` name: no client can call it). */
+  _shutdown(): void {
+    for (const name of this.#names) {
+      try {
+        new SharedMemory({ name }).unlink();
+      } catch {
+        // already unlinked by its user
+      }
+    }
+    this.#names.clear();
+  }
 }

@@ -47,6 +47,20 @@ export class Registry {
     return this.#objects.size;
   }
 
+  /** The server stops: objects that clean up after themselves (a `_shutdown` method) do. */
+  shutdownAll(): void {
+    for (const e of this.#objects.values()) {
+      const f = (e.obj as { _shutdown?: () => void })._shutdown;
+      if (typeof f === 'function') {
+        try {
+          f.call(e.obj);
+        } catch {
+          // best effort
+        }
+      }
+    }
+  }
+
   /** The repr of an object (a proxy to it printed inside another managed object). */
   reprOf(ident: number): string | null {
     const o = this.#objects.get(ident)?.obj as { repr?: () => string } | undefined;

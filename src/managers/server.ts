@@ -225,6 +225,7 @@ export class ManagerServer {
   shutdown(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.registry.shutdownAll();
     this.#listener?.close();
     for (const c of this.#sockets) c.destroy();
     for (const p of [...this.#pipes]) {
