@@ -1,26 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import * as mp from 'multiprocessing-ts';
-import { methods } from './helpers.mjs';
+import { gone, methods } from './helpers.mjs';
 import * as T from './fixtures/manager-targets.mjs';
-
-/** The process has exited (missing, or a zombie waiting for its parent to reap it). */
-export async function gone(pid, ms = 3000) {
-  const until = Date.now() + ms;
-  for (;;) {
-    let state;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-      state = stat[stat.lastIndexOf(')') + 2];
-    } catch {
-      return true;
-    }
-    if (state === 'Z' || state === 'X') return true;
-    if (Date.now() > until) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const start = (ctx, target, ...args) => {
   const p = ctx.Process({ target, args });
