@@ -195,6 +195,12 @@ export class BaseManager {
     return (await this.line('_debugInfo').call(Op.INFO, 0, '', [])).value as { objects: number };
   }
 
+  /** @internal Asks the server at the other end to stop (CPython lets any authenticated client). */
+  async _shutdownServer(): Promise<void> {
+    await this.line('_shutdownServer').call(Op.SHUTDOWN, 0, '', []);
+    await this.shutdown();
+  }
+
   /** Stops the server (start()) or drops the connection (connect()); every proxy call then rejects. */
   async shutdown(): Promise<void> {
     if (this.#state === 'shutdown' || this.#state === 'initial') return;
