@@ -45,9 +45,17 @@ export class AttributeError extends Error {
     this.name = 'AttributeError';
   }
 }
-registerClass(KeyError);
-registerClass(IndexError);
-registerClass(AttributeError);
+/** Registered once per thread: the ESM build and the CommonJS bundle, loaded side by side, share the name. */
+function registerOnce(cls: abstract new (...a: never[]) => object, name?: string): void {
+  try {
+    registerClass(cls, name);
+  } catch {
+    // the other build's class holds the name: errors arrive as that one
+  }
+}
+registerOnce(KeyError);
+registerOnce(IndexError);
+registerOnce(AttributeError);
 
 /** Python's repr of plain data. */
 export function pyRepr(v: unknown, seen = new Set<object>()): string {
@@ -195,7 +203,7 @@ export class ValueErrorPy extends Error {
     this.name = 'ValueError';
   }
 }
-registerClass(ValueErrorPy, 'ValueErrorPy');
+registerOnce(ValueErrorPy, 'ValueErrorPy');
 
 /** A key as the Map sees it: primitives as themselves, others by their contents. */
 function keyOf(k: unknown): unknown {
