@@ -77,3 +77,9 @@ export async function netServer(pipe, authkey) {
     })();
   }
 }
+
+/** Manager rows: a child puts n 256-byte strings on a managed Queue. */
+export async function managerProduce(q, n) {
+  const s = 'x'.repeat(256);
+  for (let i = 0; i < n; i++) await q.put(s);
+}

@@ -7,9 +7,11 @@ if (mp.isMainProcess()) {
   await import('./sync.bench.mjs');
   await import('./queues.bench.mjs');
   await import('./net.bench.mjs');
+  const { closeManagers } = await import('./managers.bench.mjs');
   const { closePools } = await import('./pool.bench.mjs');
   const table = await runAll(process.argv[2]);
   console.log(`\n${table}\n`);
   await closePools();
+  await closeManagers();
   process.exit(0);
 }

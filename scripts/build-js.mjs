@@ -28,7 +28,7 @@ for (const f of readdirSync('dist/esm', { recursive: true })) {
 }
 await build({
   ...common,
-  entryPoints: ['src/index.ts', 'src/spawn/bootstrap.ts', 'src/pool/worker.ts', 'src/core/core.ts'],
+  entryPoints: ['src/index.ts', 'src/spawn/bootstrap.ts', 'src/pool/worker.ts', 'src/managers/main.ts', 'src/core/core.ts'],
   outbase: 'src',
   outdir: 'dist/esm',
   format: 'esm',

@@ -177,6 +177,8 @@ export interface Context {
   SimpleQueue: typeof SimpleQueue;
   JoinableQueue: typeof JoinableQueue;
   Pool: typeof Pool;
+  /** `await ctx.Manager()`: a started SyncManager whose server runs under this start method. */
+  Manager(options?: Omit<ManagerOptions, 'context'>): Promise<SyncManager>;
 }
 
 /** The factories that do not depend on the start method: the same in every context. */
@@ -195,9 +197,27 @@ export function getContext(method?: StartMethod | null): Context {
       static override startMethod: StartMethod | null = m;
     };
     Object.defineProperty(BoundPool, 'name', { value: 'Pool' });
-    ctx = { startMethod: m, getStartMethod: () => m, Process: callable(Bound), ...shared, Pool: callable(BoundPool) };
+    ctx = { startMethod: m, getStartMethod: () => m, Process: callable(Bound), ...shared, Pool: callable(BoundPool), Manager: (options?: Omit<ManagerOptions, 'context'>) => Manager({ ...options, context: m }) };
     contexts.set(m, ctx);
   }
   if (m === 'process') warmSpare();
   return ctx;
 }
+
+// Managers (issue 14): a server process holding objects, proxies to them.
+import { BaseManager as BaseManagerClass } from './managers/manager.js';
+export const BaseManager = callable(BaseManagerClass);
+export type BaseManager = BaseManagerClass;
+export { type ManagerOptions, type RegisterOptions } from './managers/manager.js';
+import { SyncManager as SyncManagerClass, Manager } from './managers/sync-manager.js';
+export { Manager };
+export const SyncManager = callable(SyncManagerClass);
+export type SyncManager = SyncManagerClass;
+import type { ManagerOptions } from './managers/manager.js';
+export { BaseProxy } from './managers/proxy.js';
+import { SharedMemoryManager as SharedMemoryManagerClass } from './managers/shared-memory-manager.js';
+export const SharedMemoryManager = callable(SharedMemoryManagerClass);
+export type SharedMemoryManager = SharedMemoryManagerClass;
+export { DictProxy, ListProxy, NamespaceProxy, ValueProxy, ArrayProxy } from './managers/proxies.js';
+export { AcquirerProxy, SemaphoreProxy, ConditionProxy, EventProxy, BarrierProxy, QueueProxy, JoinableQueueProxy } from './managers/sync-proxies.js';
+export { KeyError, IndexError, AttributeError } from './managers/pyobjects.js';

@@ -1,6 +1,7 @@
 // Shared by the tests: run a Node script as a separate program and collect what it printed.
 import { spawn } from 'node:child_process';
 import { after } from 'node:test';
+import { readFileSync } from 'node:fs';
 
 export const methods = ['thread', 'process'];
 
@@ -46,3 +47,21 @@ export function childRunner(ctx) {
     return p;
   };
 }
+
+/** The process has exited (missing, or a zombie waiting for its parent to reap it). */
+export async function gone(pid, ms = 3000) {
+  const until = Date.now() + ms;
+  for (;;) {
+    let state;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      state = stat[stat.lastIndexOf(')') + 2];
+    } catch {
+      return true;
+    }
+    if (state === 'Z' || state === 'X') return true;
+    if (Date.now() > until) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+

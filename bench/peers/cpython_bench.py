@@ -178,6 +178,40 @@ def transfer(kind, n, size):
     return (n - 1) * size / 2**20 / secs if size else (n - 1) / secs
 
 
+def mgr_produce(q, n):
+    s = "x" * 256
+    for _ in range(n):
+        q.put(s)
+
+
+def manager(kind, n):
+    """The manager rows: list reads, Queue strings child->parent, Lock pairs (per second)."""
+    with mp.Manager() as m:
+        if kind == "listget":
+            l = m.list(range(10))
+            t = time.perf_counter()
+            for _ in range(n):
+                l[5]
+            return n / (time.perf_counter() - t)
+        if kind == "queue":
+            q = m.Queue()
+            p = mp.Process(target=mgr_produce, args=(q, n))
+            p.start()
+            q.get()
+            t = time.perf_counter()
+            for _ in range(n - 1):
+                q.get()
+            r = (n - 1) / (time.perf_counter() - t)
+            p.join()
+            return r
+        lock = m.Lock()
+        t = time.perf_counter()
+        for _ in range(n):
+            lock.acquire()
+            lock.release()
+        return n / (time.perf_counter() - t)
+
+
 def net_server(addr_q, key):
     from multiprocessing.connection import Listener
     with Listener(("127.0.0.1", 0), authkey=key) as listener:
@@ -230,6 +264,9 @@ def net(kind, n):
 
 if __name__ == "__main__":
     what = sys.argv[1]
+    if what == "manager":
+        print(json.dumps({"per_sec": manager(sys.argv[2], int(sys.argv[3]))}))
+        sys.exit(0)
     if what == "start":
         print(json.dumps({"us_per_op": start_join(sys.argv[2], int(sys.argv[3]))}))
     elif what == "lock":
