@@ -15,7 +15,7 @@ import type { Address } from '../net/options.js';
 import type { SocketConnection } from '../net/socket-connection.js';
 import { currentProcess } from '../process/process.js';
 import type { Queue } from '../queues/queue.js';
-import { ownerId } from '../sync/primitive.js';
+import { ownerId } from '../core/core.js';
 import type { Semaphore } from '../sync/semaphore.js';
 import { decodeReply, encodeRequest, Op, Status } from './protocol.js';
 

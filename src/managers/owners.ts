@@ -8,7 +8,8 @@
 // a kill still leaks the lock.
 import { core } from '../core/core.js';
 import { RawArray } from '../shared/array.js';
-import { Lock, mutexRelease } from '../sync/lock.js';
+import { Lock } from '../sync/lock.js';
+import { mutexRelease } from '../core/mutex.js';
 import { RLock } from '../sync/rlock.js';
 import { Semaphore } from '../sync/semaphore.js';
 import { Condition } from '../sync/condition.js';

@@ -7,7 +7,8 @@
 // (their pipe's writer is gone) and gives back what they held. A malformed request drops its
 // peer; the server keeps serving the others.
 import { Connection } from '../connection/connection.js';
-import { rawBytes, type Ring } from '../connection/ring.js';
+import type { Ring } from '../connection/ring.js';
+import { rawBytes } from '../connection/message.js';
 import { EOFError } from '../errors.js';
 import { Listener, type SocketListener } from '../net/listener.js';
 import type { Address } from '../net/options.js';

@@ -7,7 +7,7 @@
 import { decode } from '../codec/codec.js';
 import { core } from '../core/core.js';
 import type { RawArray } from '../shared/array.js';
-import { ownerId } from '../sync/primitive.js';
+import { ownerId } from '../core/core.js';
 import type { Link, ServerRef } from './link.js';
 import { Owners } from './owners.js';
 import type { Token } from './protocol.js';
