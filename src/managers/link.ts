@@ -18,6 +18,7 @@ import type { Queue } from '../queues/queue.js';
 import { ownerId } from '../core/core.js';
 import type { Semaphore } from '../sync/semaphore.js';
 import { decodeReply, encodeRequest, Op, Status } from './protocol.js';
+import type { NodeBuffer } from '../util/node-types.js';
 
 /** Where a server is: carried by every proxy. */
 export interface ServerRef {
@@ -50,15 +51,15 @@ export abstract class Link {
 
   constructor(readonly ref: ServerRef) {}
 
-  protected abstract write(frame: Buffer): void;
-  protected abstract read(): Promise<Buffer>;
+  protected abstract write(frame: NodeBuffer): void;
+  protected abstract read(): Promise<NodeBuffer>;
   protected abstract end(): void;
 
   call(op: Op, ident: number, name: string, args: readonly unknown[], signal?: AbortSignal | null): Promise<Answer> {
     if (this.dead) return Promise.reject(this.dead);
     if (signal?.aborted) return Promise.reject(signal.reason);
     const seq = (this.#seq = (this.#seq + 1) >>> 0);
-    let frame: Buffer;
+    let frame: NodeBuffer;
     try {
       frame = encodeRequest(op, seq, ident, name, args);
     } catch (e) {
@@ -143,11 +144,11 @@ class PipeLink extends Link {
   constructor(ref: ServerRef, readonly conn: Connection, readonly bell: Semaphore) {
     super(ref);
   }
-  protected write(frame: Buffer): void {
+  protected write(frame: NodeBuffer): void {
     this.conn.sendBytesSync(frame);
     this.bell.release();
   }
-  protected async read(): Promise<Buffer> {
+  protected async read(): Promise<NodeBuffer> {
     return (await this.conn.recv()) as Buffer;
   }
   protected override spinFor(seq: number): boolean {
@@ -167,20 +168,20 @@ class PipeLink extends Link {
 
 class SocketLink extends Link {
   #conn: SocketConnection | null = null;
-  #queued: Buffer[] = [];
+  #queued: NodeBuffer[] = [];
   readonly ready: Promise<void>;
-  constructor(ref: ServerRef, authkey: Buffer | string | null) {
+  constructor(ref: ServerRef, authkey: NodeBuffer | string | null) {
     super(ref);
     this.ready = Client(ref.address!, { authkey }).then((c) => {
       this.#conn = c;
       for (const f of this.#queued.splice(0)) void c.sendBytes(f).catch(() => {});
     }, (e) => this.fail(e as Error));
   }
-  protected write(frame: Buffer): void {
+  protected write(frame: NodeBuffer): void {
     if (this.#conn) void this.#conn.sendBytes(frame).catch((e) => this.fail(e as Error));
     else this.#queued.push(frame);
   }
-  protected async read(): Promise<Buffer> {
+  protected async read(): Promise<NodeBuffer> {
     await this.ready;
     if (this.dead) throw this.dead;
     return this.#conn!.recvBytes();
@@ -192,15 +193,15 @@ class SocketLink extends Link {
 
 /** A line that is the server itself (proxies the server holds inside its own objects). */
 export class SelfLink extends Link {
-  constructor(ref: ServerRef, private readonly local: (frame: Buffer) => Promise<Buffer> | null) {
+  constructor(ref: ServerRef, private readonly local: (frame: NodeBuffer) => Promise<NodeBuffer> | null) {
     super(ref);
   }
-  #replies: Promise<Buffer>[] = [];
-  protected write(frame: Buffer): void {
+  #replies: Promise<NodeBuffer>[] = [];
+  protected write(frame: NodeBuffer): void {
     const r = this.local(frame);
     if (r) this.#replies.push(r);
   }
-  protected read(): Promise<Buffer> {
+  protected read(): Promise<NodeBuffer> {
     return this.#replies.shift()!;
   }
   protected end(): void {}
@@ -209,9 +210,9 @@ export class SelfLink extends Link {
 // This thread's lines, by server id.
 const links = new Map<string, Link>();
 /** Authkeys given to connect() here, by address: a proxy arriving for that server uses it. */
-const authkeys = new Map<string, Buffer | string | null>();
+const authkeys = new Map<string, NodeBuffer | string | null>();
 
-export function rememberAuthkey(address: Address, key: Buffer | string | null): void {
+export function rememberAuthkey(address: Address, key: NodeBuffer | string | null): void {
   authkeys.set(JSON.stringify(address), key);
 }
 export function setLink(id: string, link: Link): void {
@@ -251,11 +252,10 @@ export function ownerLink(ref: ServerRef, conn: Connection, bell: Semaphore): Li
   return link;
 }
 /** A socket line made by connect(): resolves once authenticated. */
-export async function connectLink(ref: ServerRef, authkey: Buffer | string | null): Promise<Link> {
+export async function connectLink(ref: ServerRef, authkey: NodeBuffer | string | null): Promise<Link> {
   const link = new SocketLink(ref, authkey);
   await link.ready;
   if (link.dead) throw link.dead;
   links.set(ref.id, link);
   return link;
 }
-export { encode as encodeValue };

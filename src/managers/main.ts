@@ -15,6 +15,7 @@ import { ManagerServer } from './server.js';
 import { syncTypes, type Factory, type TypeInfo, type TypeSpec } from './types.js';
 import './proxies.js';
 import './sync-proxies.js';
+import type { NodeBuffer } from '../util/node-types.js';
 
 export interface ServerBoot {
   ref: ServerRef;
@@ -25,7 +26,7 @@ export interface ServerBoot {
   inbox: Queue;
   bell: Semaphore;
   address: Address | null;
-  authkey: Buffer | string | null;
+  authkey: NodeBuffer | string | null;
   initializer: TargetSpec | null;
   initargs: unknown[];
 }

@@ -7,6 +7,7 @@
 //   request  op u8 | seq u32 | ident u32 | name length u8 | name utf8 | arg mode u8 | args
 //   reply    status u8 | seq u32 | value
 import { decode, encode } from '../codec/codec.js';
+import type { NodeBuffer } from '../util/node-types.js';
 
 /** Request operations. */
 export enum Op {
@@ -52,10 +53,10 @@ export interface Request {
 const NO_ARGS = 0, ONE_ARG = 1, ARG_LIST = 2;
 const EMPTY: unknown[] = [];
 
-export function encodeRequest(op: Op, seq: number, ident: number, name: string, args: readonly unknown[]): Buffer {
+export function encodeRequest(op: Op, seq: number, ident: number, name: string, args: readonly unknown[]): NodeBuffer {
   const nameLen = Buffer.byteLength(name);
   if (nameLen > 255) throw new TypeError(`a method or typeid name is at most 255 bytes, got '${name.slice(0, 40)}...'`);
-  let mode = NO_ARGS, body: Buffer | null = null;
+  let mode = NO_ARGS, body: NodeBuffer | null = null;
   if (args.length === 1) {
     mode = ONE_ARG;
     body = encode(args[0], 'args[0]');
@@ -93,8 +94,8 @@ export function decodeRequest(buf: Uint8Array): Request {
   return { op: b[0] as Op, seq: b.readUInt32LE(1), ident: b.readUInt32LE(5), name: b.toString('utf8', 10, 10 + nameLen), args };
 }
 
-export function encodeReply(status: Status, seq: number, value: unknown): Buffer {
-  let body: Buffer;
+export function encodeReply(status: Status, seq: number, value: unknown): NodeBuffer {
+  let body: NodeBuffer;
   try {
     body = encode(value, 'result');
   } catch (e) {

@@ -12,6 +12,7 @@ import { giveBack, Owners } from './owners.js';
 import { conditionLocks, publicMethods, refusedName, type TypeInfo } from './types.js';
 import { AttributeError } from './pyobjects.js';
 import { ValueError } from '../errors.js';
+import type { NodeBuffer } from '../util/node-types.js';
 
 interface Entry {
   obj: object;
@@ -31,7 +32,7 @@ export interface Peer {
   family: boolean;
   refs: Map<number, number>;
   calls: Map<number, AbortController>;
-  reply(frame: Buffer): void;
+  reply(frame: NodeBuffer): void;
 }
 
 export type Reply = { status: Status; value: unknown };

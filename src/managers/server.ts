@@ -20,6 +20,7 @@ import { SelfLink, setLink, type ServerRef } from './link.js';
 import { decodeRequest, encodeReply, Op, Status, type Request } from './protocol.js';
 import { Registry, type Peer, type Reply } from './registry.js';
 import type { TypeInfo } from './types.js';
+import type { NodeBuffer } from '../util/node-types.js';
 
 const SPIN_MS = 0.25;
 const CHECK_MS = 200;
@@ -69,7 +70,7 @@ export class ManagerServer {
     return this.#stopped;
   }
 
-  async listen(address: Address | null | undefined, authkey: Buffer | string | null): Promise<Address> {
+  async listen(address: Address | null | undefined, authkey: NodeBuffer | string | null): Promise<Address> {
     this.#listener = await Listener({ address: address ?? undefined, authkey, maxMessageSize: MAX_REQUEST, backlog: 64 });
     this.ref.address = this.#listener.address;
     void this.acceptLoop(this.#listener);
