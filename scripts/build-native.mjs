@@ -1,4 +1,4 @@
-// Builds the native core (native/mpts.c, native/buffer.cc) offline: node-gyp is pointed at the
+// Builds the native core (native/*.c, native/buffer.cc; binding.gyp lists them) offline: node-gyp is pointed at the
 // headers that ship with the running Node (<prefix>/include/node, or npm's `nodedir` setting if
 // it holds this version's)
 // through --nodedir, so it never downloads anything. The addon is kept per Node ABI

@@ -1,7 +1,8 @@
 // The one small core every primitive stands on: a family-wide shared arena (memory that every
 // thread and OS process of one process family maps at the same offsets) and wait/wake on its
 // 32-bit words. Each start method gets it once:
-//   native  memfd arena + futex (native/mpts.c): threads and OS processes alike;
+//   native  memfd arena + futex (native/arena.c, futex.c, async-wait.c): threads and OS
+//           processes alike;
 //   js      SharedArrayBuffer + Atomics.wait/waitAsync: threads only (the fallback when the
 //           addon cannot load).
 // Fast paths are plain Atomics on `i32`; wait()/wake() are entered only to sleep or wake.

@@ -1,5 +1,6 @@
-// Loads the native core (native/mpts.c, built at `npm install`). When it cannot load, the
-// reason is kept so that getContext('process') can say why and how to fix it.
+// Loads the native core (native/, built at `npm install`; native/mpts.c registers the functions
+// NativeCore declares). When it cannot load, the reason is kept so that getContext('process')
+// can say why and how to fix it.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
@@ -17,8 +18,6 @@ export interface Mapped {
 export type WaitResult = 0 | 1 | 2; // woken, not equal, timed out
 
 export interface NativeCore {
-  memfdCreate(name: string, size: number, reserve: number): Mapped;
-  memfdOpen(pid: number, fd: number, ino: number, size: number): Mapped;
   shmOpen(name: string, create: boolean, size: number): Mapped & { size: number };
   shmUnlink(name: string): void;
   /** The write end of this process's segment tracker pipe (forking the tracker if needed). */

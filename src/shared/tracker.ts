@@ -1,5 +1,5 @@
 // Where named segments are registered so that they never outlive their process family: one
-// tracker process (native/mpts.c) per family, started by the first member that needs it and
+// tracker process (native/tracker.c) per family, started by the first member that needs it and
 // published in the arena header; every other member joins it through /proc/<pid>/fd. If the
 // publisher has already ended (so its fd cannot be opened), the member starts and publishes
 // its own.
