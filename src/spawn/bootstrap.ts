@@ -103,7 +103,8 @@ try {
 }
 // The parent learns that this spare is warm (a start() that finds it still booting knows that
 // starts come back to back, and boots the next spare at once).
-if (isMainThread) process.send?.(SPARE_READY);
+// (A parent that has already exited is no error: the spare ends on 'disconnect'.)
+if (isMainThread) process.send?.(SPARE_READY, undefined, {}, () => {});
 else parentPort!.postMessage(SPARE_READY);
 
 const boot = await receive();
