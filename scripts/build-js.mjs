@@ -16,7 +16,8 @@ const common = {
   // Class names show in messages and reprs (Queue.get: ..., <Queue>): a bundle must not
   // rename them when two modules use the same name.
   keepNames: true,
-  external: Object.keys(pkg.dependencies ?? {}),
+  // Dependencies and the optional peers (bullmq, ioredis) are the user's own copies.
+  external: [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})],
   logLevel: 'warning',
 };
 
