@@ -71,3 +71,9 @@ export async function netServer(pipe, authkey) {
     })();
   }
 }
+
+/** A task that takes `ms` of wall time (the recovery rows). */
+export async function slowSquare(x, ms = 5) {
+  await new Promise((r) => setTimeout(r, ms));
+  return x * x;
+}

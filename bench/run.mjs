@@ -8,8 +8,10 @@ if (mp.isMainProcess()) {
   await import('./queues.bench.mjs');
   await import('./net.bench.mjs');
   const { closePools } = await import('./pool.bench.mjs');
+  const { closeRedis } = await import('./redis.bench.mjs');
   const table = await runAll(process.argv[2]);
   console.log(`\n${table}\n`);
   await closePools();
+  await closeRedis();
   process.exit(0);
 }

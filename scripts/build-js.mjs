@@ -1,5 +1,6 @@
 // The JavaScript builds, by esbuild (tsc only type-checks and writes the .d.ts files):
-// - dist/esm: the package as a few ES modules. Every file a child or a user may import first
+// - dist/esm: the package as a few ES modules (with the Redis backend's subpath, its job runner
+//   and the command, which share the same chunks, so a Pool and its backend share one codec). Every file a child or a user may import first
 //   (the entry, a child's bootstrap, the pool's worker, the core) is an entry point; the code
 //   they share is one chunk, so each module of the package exists once per thread and a child
 //   compiles two or three files at start-up instead of forty.
@@ -29,7 +30,7 @@ for (const f of readdirSync('dist/esm', { recursive: true })) {
 }
 await build({
   ...common,
-  entryPoints: ['src/index.ts', 'src/spawn/bootstrap.ts', 'src/pool/worker.ts', 'src/core/core.ts'],
+  entryPoints: ['src/index.ts', 'src/spawn/bootstrap.ts', 'src/pool/worker.ts', 'src/core/core.ts', 'src/redis/index.ts', 'src/redis/job-runner.ts', 'src/cli/main.ts'],
   outbase: 'src',
   outdir: 'dist/esm',
   format: 'esm',
