@@ -7,7 +7,8 @@ import { hostname } from 'node:os';
 import { TargetError } from '../errors.js';
 import { loadTarget } from '../targets/load.js';
 import { runTask, type Fn } from '../pool/run-task.js';
-import { encodeResult, FORMAT, readArgs, type JobData } from './job.js';
+import { decode } from '../codec/codec.js';
+import { encodeResult, FORMAT, type LocalJob } from './job.js';
 
 const loaded = new Map<string, Promise<Fn>>();
 
@@ -24,13 +25,13 @@ function load(module: string, name: string): Promise<Fn> {
   return p;
 }
 
-/** The job's encoded result (base64): ok and the value, or not ok and the error. */
-export async function runJob(data: JobData): Promise<string> {
+/** The job's encoded result: ok and the value, or not ok and the error. */
+export async function runJob(data: LocalJob): Promise<Uint8Array> {
   let ok = true, value: unknown;
   try {
     if (data?.v !== FORMAT) throw new TypeError(`this worker reads jobs of format ${FORMAT}, got ${JSON.stringify(data?.v)}: run the same version of multiprocessing-ts on the pool and the workers`);
     const fn = await load(data.module, data.name);
-    const args = readArgs(data) as ArrayLike<unknown>;
+    const args = decode(data.args, true) as ArrayLike<unknown>;
     // A chunk of one travels as a list of one (the pool sends whole lists).
     const outcome = runTask(fn, data.mode, args);
     const r = outcome instanceof Promise ? await outcome : outcome;

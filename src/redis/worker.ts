@@ -13,7 +13,7 @@ import { local } from '../pool/local/backend.js';
 import { esmDir } from '../util/here.js';
 import { checkPositiveInt, describe } from '../util/options.js';
 import { loadBullMQ } from './bullmq.js';
-import { encodeResult, type JobData } from './job.js';
+import { encodeResult, localJob, type JobData } from './job.js';
 import { checkRedisOptions, connectionOf, queueOf, tuningOf, type RedisOptions } from './options.js';
 
 export interface WorkerOptions extends RedisOptions {
@@ -59,12 +59,14 @@ export async function runWorker(options: WorkerOptions): Promise<RedisWorker> {
   // A child that died under a task (killed, out of memory) is replaced; the task runs again, up
   // to maxStalledCount times, as BullMQ would retry a stalled job, then fails with that error.
   const run = async (data: JobData): Promise<string> => {
+    const job = localJob(data);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await pool.apply<string>(ref, [data]);
+        const r = await pool.apply<Uint8Array>(ref, [job]);
+        return Buffer.from(r.buffer, r.byteOffset, r.byteLength).toString('base64');
       } catch (e) {
         if (!(e instanceof WorkerLostError)) throw e;
-        if (attempt > tuning.maxStalledCount) return encodeResult(false, e);
+        if (attempt > tuning.maxStalledCount) return encodeResult(false, e).toString('base64');
       }
     }
   };
