@@ -20,6 +20,8 @@ import type { Connection, Tuning } from './options.js';
  * while it ran, or its pool's program died) is removed by BullMQ after this long (seconds).
  */
 const RETENTION = { removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } };
+/** ms a read result's job waits to be removed with others. */
+const REMOVE_DELAY_MS = 20;
 /** Chunks whose state one reconcile pass reads, at most. */
 const RECONCILE_BATCH = 200;
 
@@ -148,11 +150,16 @@ export class RedisScheduler implements Scheduler {
     this.holdWhileBusy();
   }
 
-  /** Jobs are removed once their result is read, a batch at a time. */
+  /**
+   * Jobs are removed once their result is read, a batch at a time, a moment later: removals
+   * sent at once would sit in front of the next call's jobs on the queue's connection (half
+   * the apply round trip).
+   */
   private remove(jobId: string): void {
     this.#toRemove.push(jobId);
     if (this.#toRemove.length > 1) return;
-    this.#removing = this.#removing.then(async () => {
+    const later = new Promise<void>((r) => setTimeout(r, REMOVE_DELAY_MS).unref());
+    this.#removing = Promise.all([this.#removing, later]).then(async () => {
       const ids = this.#toRemove;
       this.#toRemove = [];
       const { queue } = await this.#link;
@@ -213,7 +220,11 @@ export class RedisScheduler implements Scheduler {
     for (const c of call.tasks) this.#pending.set(c.id, c);
     this.holdWhileBusy();
     void this.#link
-      .then(({ queue }) => queue.addBulk(jobs))
+      .then(async ({ queue }) => {
+        // (one job: one command; addBulk wraps even one in a transaction)
+        if (jobs.length === 1) await queue.add(jobs[0].name, jobs[0].data, jobs[0].opts);
+        else await queue.addBulk(jobs);
+      })
       .then(() => {
         const now = Date.now();
         for (const c of call.tasks) c.addedAt = now;
