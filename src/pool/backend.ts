@@ -5,7 +5,9 @@
 // any number of machines. Both plug in here, side by side, through these interfaces.
 import type { StartMethod } from '../process/runtime.js';
 import type { AnyFunction, TargetRef, TargetSpec } from '../targets/describe.js';
-import type { Mode } from './protocol.js';
+
+/** A task's mode: fn(...args) (apply, 0); fn(item) for each item of a chunk (map, 1); fn(...item) for each (starmap, 2). protocol.ts names them. */
+export type Mode = 0 | 1 | 2;
 
 /** Per call: stop it (queued tasks dropped, a running one ends its worker), or bound its time. */
 export interface TaskOptions {

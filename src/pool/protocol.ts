@@ -9,12 +9,13 @@
 import { decode, encode, encodeNow, encodeParts } from '../codec/codec.js';
 import { TAG_BYTES, type Incoming, type Outgoing } from '../connection/ring.js';
 import type { TargetSpec } from '../targets/describe.js';
+import type { Mode } from './backend.js';
 
 /** status words: the task running now (0: none), 1 once the initializer has run. */
 export const ST_RUNNING = 0, ST_READY = 1;
 /** Task modes: fn(...args); fn(item) for each item of a chunk; fn(...item) for each. */
 export const APPLY = 0, MAP = 1, STARMAP = 2;
-export type Mode = typeof APPLY | typeof MAP | typeof STARMAP;
+export type { Mode } from './backend.js';
 
 /** A chunk of plain numbers travels as a Float64Array: one copy instead of a value-by-value serialization. */
 export function packNumbers(values: unknown[]): unknown[] | Float64Array {
