@@ -83,3 +83,9 @@ export async function managerProduce(q, n) {
   const s = 'x'.repeat(256);
   for (let i = 0; i < n; i++) await q.put(s);
 }
+
+/** A task that takes `ms` of wall time (the recovery rows). */
+export async function slowSquare(x, ms = 5) {
+  await new Promise((r) => setTimeout(r, ms));
+  return x * x;
+}

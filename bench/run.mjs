@@ -9,9 +9,11 @@ if (mp.isMainProcess()) {
   await import('./net.bench.mjs');
   const { closeManagers } = await import('./managers.bench.mjs');
   const { closePools } = await import('./pool.bench.mjs');
+  const { closeRedis } = await import('./redis.bench.mjs');
   const table = await runAll(process.argv[2]);
   console.log(`\n${table}\n`);
   await closePools();
   await closeManagers();
+  await closeRedis();
   process.exit(0);
 }

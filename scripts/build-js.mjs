@@ -1,5 +1,6 @@
 // The JavaScript builds, by esbuild (tsc only type-checks and writes the .d.ts files):
-// - dist/esm: the package as a few ES modules. Every file a child or a user may import first
+// - dist/esm: the package as a few ES modules (with the Redis backend's subpath, its job runner
+//   and the command, which share the same chunks, so a Pool and its backend share one codec). Every file a child or a user may import first
 //   (the entry, a child's bootstrap, the pool's worker, the core) is an entry point; the code
 //   they share is one chunk, so each module of the package exists once per thread and a child
 //   compiles two or three files at start-up instead of forty.
@@ -16,7 +17,8 @@ const common = {
   // Class names show in messages and reprs (Queue.get: ..., <Queue>): a bundle must not
   // rename them when two modules use the same name.
   keepNames: true,
-  external: Object.keys(pkg.dependencies ?? {}),
+  // Dependencies and the optional peers (bullmq, ioredis) are the user's own copies.
+  external: [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})],
   logLevel: 'warning',
 };
 
@@ -28,7 +30,7 @@ for (const f of readdirSync('dist/esm', { recursive: true })) {
 }
 await build({
   ...common,
-  entryPoints: ['src/index.ts', 'src/spawn/bootstrap.ts', 'src/pool/worker.ts', 'src/managers/main.ts', 'src/core/core.ts'],
+  entryPoints: ['src/index.ts', 'src/spawn/bootstrap.ts', 'src/pool/worker.ts', 'src/managers/main.ts', 'src/core/core.ts', 'src/redis/index.ts', 'src/redis/job-runner.ts', 'src/cli/main.ts'],
   outbase: 'src',
   outdir: 'dist/esm',
   format: 'esm',

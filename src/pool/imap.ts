@@ -3,9 +3,10 @@
 // gives results in order (imap) or as they complete (imapUnordered), with Python's
 // next(timeout).
 import { TimeoutError } from '../errors.js';
-import type { AnyFunction, TargetRef } from '../targets/describe.js';
 import { checkPositiveInt, deadlineOf, describe, remaining, timeoutMs } from '../util/options.js';
-import type { Pool, TaskOptions } from './pool.js';
+
+/** Runs one chunk of the input through the pool: resolves with its results in order. */
+export type RunChunk = (items: unknown[]) => Promise<unknown[]>;
 
 /** imap keeps at most this many chunks per worker in flight (bounded memory). */
 const IMAP_WINDOW = 16;
@@ -24,19 +25,20 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   #done = false;
   #step: Promise<void> | null = null;
 
+  /** @internal (made by Pool.imap and Pool.imapUnordered) */
   constructor(
-    readonly pool: Pool,
-    readonly fn: AnyFunction | TargetRef,
+    private readonly runChunk: RunChunk,
+    workers: number,
     iterable: Iterable<unknown> | AsyncIterable<unknown>,
-    readonly options: { chunksize?: number } & TaskOptions,
+    chunksize: number | null | undefined,
     ordered: boolean,
   ) {
     const it = iterable as Partial<Iterable<unknown> & AsyncIterable<unknown>>;
     if (typeof it?.[Symbol.asyncIterator] === 'function') this.#source = it[Symbol.asyncIterator]!();
     else if (typeof it?.[Symbol.iterator] === 'function') this.#source = it[Symbol.iterator]!();
     else throw new TypeError(`Pool.imap: expected an iterable, got ${describe(iterable)}`);
-    this.#chunksize = options.chunksize == null ? 1 : checkPositiveInt(options.chunksize, 'Pool.imap: chunksize');
-    this.#window = pool.size * IMAP_WINDOW;
+    this.#chunksize = chunksize == null ? 1 : checkPositiveInt(chunksize, 'Pool.imap: chunksize');
+    this.#window = workers * IMAP_WINDOW;
     this.#unordered = ordered ? null : new Map();
   }
 
@@ -54,7 +56,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
       }
       if (!items.length) break;
       const index = this.#index++;
-      const p = this.pool.chunk(this.fn, items, this.options).then((values) => ({ index, values }));
+      const p = this.runChunk(items).then((values) => ({ index, values }));
       p.catch(() => {});
       if (this.#unordered) {
         this.#unordered.set(index, p);

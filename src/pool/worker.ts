@@ -8,65 +8,12 @@ import type { RawArray } from '../shared/array.js';
 import type { TargetSpec } from '../targets/describe.js';
 import { loadTarget } from '../targets/load.js';
 import { classesLoaded, classesPending } from '../codec/classes.js';
-import { decodeTasks, resultMessage } from './frames.js';
+import { decodeTasks, resultMessage, ST_READY, ST_RUNNING } from './protocol.js';
+import { runTask, type Fn } from './run-task.js';
 import type { Outgoing } from '../connection/message.js';
 
-/** status words: the task running now (0: none), 1 once the initializer has run. */
-export const ST_RUNNING = 0, ST_READY = 1;
-/** Task modes: fn(...args); fn(item) for each item of a chunk; fn(...item) for each. */
-export const APPLY = 0, MAP = 1, STARMAP = 2;
 const IDLE_SLICE_MS = 50;
 const SPIN_MS = 0.2;
-
-type Fn = (...args: unknown[]) => unknown;
-
-/** A chunk of plain numbers travels as a Float64Array: one copy instead of a value-by-value serialization. */
-export function packNumbers(values: unknown[]): unknown[] | Float64Array {
-  if (values.length < 16) return values;
-  for (let i = 0; i < values.length; i++) if (typeof values[i] !== 'number') return values;
-  // set() copies an array of numbers in one pass; new Float64Array(array) takes ~8x longer.
-  const packed = new Float64Array(values.length);
-  packed.set(values as number[]);
-  return packed;
-}
-
-const isThenable = (v: unknown): v is PromiseLike<unknown> => v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as PromiseLike<unknown>).then === 'function';
-
-/** fn over a chunk. Numbers are written straight into a Float64Array (the form they travel in)
- *  until a result is something else. */
-async function mapChunk(fn: Fn, items: ArrayLike<unknown>): Promise<unknown> {
-  const n = items.length;
-  let f64: Float64Array | null = n >= 16 ? new Float64Array(n) : null;
-  let out: unknown[] | null = f64 ? null : new Array<unknown>(n);
-  for (let i = 0; i < n; i++) {
-    let v = fn(items[i]);
-    if (typeof v === 'number' && f64) {
-      f64[i] = v;
-      continue;
-    }
-    if (isThenable(v)) v = await v;
-    if (typeof v === 'number' && f64) {
-      f64[i] = v;
-      continue;
-    }
-    if (f64) {
-      out = Array.from(f64.subarray(0, i));
-      out.length = n;
-      f64 = null;
-    }
-    out![i] = v;
-  }
-  return f64 ?? out;
-}
-async function starmapChunk(fn: Fn, items: ArrayLike<unknown>): Promise<unknown> {
-  const out = new Array<unknown>(items.length);
-  for (let i = 0; i < items.length; i++) {
-    let v = fn(...(items[i] as unknown[]));
-    if (isThenable(v)) v = await v;
-    out[i] = v;
-  }
-  return packNumbers(out);
-}
 
 export async function poolWorker(
   tasks: Connection,
@@ -115,15 +62,8 @@ export async function poolWorker(
           fn = await loadTarget(spec!);
           fns.set(fnId, fn);
         }
-        if (mode === APPLY) {
-          value = fn(...args);
-          if (isThenable(value)) value = await value;
-        } else if (args.length === 1) {
-          let v = mode === MAP ? fn(args[0]) : fn(...(args[0] as unknown[]));
-          if (isThenable(v)) v = await v;
-          value = v;
-          single = true;
-        } else value = mode === MAP ? await mapChunk(fn, args) : await starmapChunk(fn, args);
+        const outcome = runTask(fn, mode, args);
+        ({ value, single } = outcome instanceof Promise ? await outcome : outcome);
       } catch (e) {
         ok = false;
         value = e;

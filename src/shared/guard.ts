@@ -5,7 +5,6 @@ import type { Lock } from '../sync/lock.js';
 import { Lock as LockClass } from '../sync/lock.js';
 import { RLock } from '../sync/rlock.js';
 import { checkOptions } from '../util/options.js';
-import type { Code, Struct, StructInit, StructView } from './struct.js';
 
 export type GuardLock = Lock | RLock;
 export interface SharedOptions {
@@ -13,11 +12,8 @@ export interface SharedOptions {
   lock?: boolean | Lock | RLock;
 }
 
-type BigCodes = 'l' | 'L' | 'q' | 'Q' | 'BigInt64' | 'BigUint64';
-/** What reading gives: bigint for 64-bit integers, a one-character string for 'c', a view for a Struct. */
-export type ScalarOf<C extends Code> = C extends Struct<infer F> ? StructView<F> : C extends 'c' ? string : C extends BigCodes ? bigint : number;
-/** What writing accepts: numbers are accepted for the 64-bit integer codes too; a record as an object or a tuple. */
-export type Writable<C extends Code> = C extends Struct<infer F> ? StructInit<F> : C extends BigCodes ? bigint | number : ScalarOf<C>;
+// ScalarOf and Writable are declared beside Struct (they and its views refer to each other).
+export type { ScalarOf, Writable } from './struct.js';
 
 /** The lock a Value/Array is guarded by, null for `lock: false`; options are checked first. */
 export function lockOption(options: SharedOptions | undefined, what: string): GuardLock | null {

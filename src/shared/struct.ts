@@ -6,7 +6,12 @@
 import { ValueError } from '../errors.js';
 import { checkOptions, describe } from '../util/options.js';
 import { typeInfo, type Typecode, type TypeInfo, type TypedArrayOf } from './typecodes.js';
-import { type ScalarOf, type Writable } from './guard.js';
+
+type BigCodes = 'l' | 'L' | 'q' | 'Q' | 'BigInt64' | 'BigUint64';
+/** What reading gives: bigint for 64-bit integers, a one-character string for 'c', a view for a Struct. */
+export type ScalarOf<C extends Code> = C extends Struct<infer F> ? StructView<F> : C extends 'c' ? string : C extends BigCodes ? bigint : number;
+/** What writing accepts: numbers are accepted for the 64-bit integer codes too; a record as an object or a tuple. */
+export type Writable<C extends Code> = C extends Struct<infer F> ? StructInit<F> : C extends BigCodes ? bigint | number : ScalarOf<C>;
 
 /** A field: a typecode, a nested Struct, or a fixed-length array of either (`['B', 8]`). */
 export type FieldType = Typecode | Struct | readonly [Typecode | Struct, number];

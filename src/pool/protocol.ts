@@ -1,4 +1,5 @@
-// The binary frames between a pool and its workers. A structured clone per task cost the parent
+// The pool's wire protocol, the one file both sides import: the task modes, the worker's status
+// words, and the binary frames between a pool and its workers. A structured clone per task cost the parent
 // more than the task itself; these frames carry only a header and the codec's encoding of the
 // arguments (or of the single item or value, which for a number or a string needs no serializer).
 //   task:   [u32 id][u8 mode | SINGLE][u32 fn][u32 spec bytes][spec JSON][u32 payload bytes][payload]
@@ -8,6 +9,23 @@
 import { decode, encode, encodeNow, encodeParts } from '../codec/codec.js';
 import { TAG_BYTES, type Incoming, type Outgoing } from '../connection/message.js';
 import type { TargetSpec } from '../targets/describe.js';
+import type { Mode } from './backend.js';
+
+/** status words: the task running now (0: none), 1 once the initializer has run. */
+export const ST_RUNNING = 0, ST_READY = 1;
+/** Task modes: fn(...args); fn(item) for each item of a chunk; fn(...item) for each. */
+export const APPLY = 0, MAP = 1, STARMAP = 2;
+export type { Mode } from './backend.js';
+
+/** A chunk of plain numbers travels as a Float64Array: one copy instead of a value-by-value serialization. */
+export function packNumbers(values: unknown[]): unknown[] | Float64Array {
+  if (values.length < 16) return values;
+  for (let i = 0; i < values.length; i++) if (typeof values[i] !== 'number') return values;
+  // set() copies an array of numbers in one pass; new Float64Array(array) takes ~8x longer.
+  const packed = new Float64Array(values.length);
+  packed.set(values as number[]);
+  return packed;
+}
 
 /** The payload is the only element of the args / chunk / result list. */
 const SINGLE = 0x80;
