@@ -91,6 +91,25 @@ export class RemoteError extends NamedError {
   }
 }
 
+/** A managed dict has no such key (Python's KeyError; the message is the key's repr). */
+export class KeyError extends NamedError {
+  constructor(message = '') {
+    super(message);
+  }
+}
+/** A managed list has no such index (Python's IndexError). */
+export class IndexError extends NamedError {
+  constructor(message = 'list index out of range') {
+    super(message);
+  }
+}
+/** A manager has no such (exposed) method or a namespace no such attribute (Python's AttributeError). */
+export class AttributeError extends NamedError {
+  constructor(message: string) {
+    super(message);
+  }
+}
+
 /** A protocol error on a socket stream: the connection cannot be used any further. */
 export class FrameError extends NamedError {
   constructor(message: string, readonly code: 'EPROTO' | 'EMSGSIZE') {
@@ -115,6 +134,7 @@ export class TargetError extends SendError {}
 export const packageErrors: Record<string, new (...args: never[]) => Error> = {
   ProcessError, BufferTooShortError, AuthenticationError, TimeoutError, EOFError, EmptyError,
   FullError, BrokenBarrierError, BrokenPipeError, ValueError, CancelledError, WorkerLostError, RemoteError,
+  KeyError, IndexError, AttributeError,
 };
 
 

@@ -15,7 +15,7 @@ import { checkOptions, checkSignal, deadlineOf, describe, waitOptions, type Wait
 import { Ring } from './ring.js';
 import { decodeIncoming, type Incoming, type Outgoing } from './message.js';
 import { senderOf } from './sender.js';
-import type { RecvOptions } from './interface.js';
+import type { ConnectionLike, RecvOptions } from './interface.js';
 import type { NodeBuffer } from '../util/node-types.js';
 import { promised } from '../util/promised.js';
 
@@ -46,7 +46,7 @@ function release(held: Held, afterSends: boolean): void {
 
 type ConnectionHandle = { read: Ring | null; write: Ring | null };
 
-export class Connection {
+export class Connection implements ConnectionLike {
   #read: Ring | null;
   #write: Ring | null;
   #closed = false;

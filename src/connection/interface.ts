@@ -1,9 +1,8 @@
 // The one Connection interface: what a Pipe's Connection (over a ring in shared memory) and a
 // SocketConnection (over a socket, CPython's framing) both offer, for code that takes either (a
 // server loop that serves local pipes and remote clients alike). Transports differ below it;
-// the messages (message.ts, or the socket's wire codec) and these methods do not.
-import type { Connection } from './connection.js';
-import type { SocketConnection } from '../net/socket-connection.js';
+// the messages (message.ts, or the socket's wire codec) and these methods do not. Both classes
+// declare `implements ConnectionLike`, so neither can drift from it.
 import type { NodeBuffer } from '../util/node-types.js';
 
 /** Options of a receiving call. */
@@ -24,10 +23,3 @@ export interface ConnectionLike {
   poll(timeout?: number | null): Promise<boolean>;
   close(): void;
 }
-
-// Both kinds must keep fitting (a compile error here means one drifted).
-type Fits<T extends ConnectionLike> = T;
-export type { Fits as _Fits };
-type _Pipe = Fits<Connection>;
-type _Socket = Fits<SocketConnection>;
-export type { _Pipe, _Socket };

@@ -24,6 +24,7 @@ import { Op, Status, type Token } from './protocol.js';
 import { BaseProxy, makeProxy, proxyForTypeid, registerProxyType, type ProxyClass } from './proxy.js';
 import { ManagerServer } from './server.js';
 import type { TypeSpec } from './types.js';
+import { bindStartMethod } from '../process/context.js';
 
 export interface RegisterOptions {
   /** The proxy class for this typeid (default: the built-in one, or an AutoProxy of the exposed methods). */
@@ -120,7 +121,7 @@ export class BaseManager {
       ref, sync: (this.constructor as typeof BaseManager).syncTypes, types: this.specs(), owner: theirs, ownerRing: ring,
       inbox, bell, address: this.#address, authkey: Buffer.from(this.#authkey), initializer: init, initargs,
     };
-    const P = boundProcess(this.#method);
+    const P = bindStartMethod(Process, this.#method, 'ManagerServer');
     const proc = new P({ name: `${this.constructor.name}-server`, target: serverRef(), args: [boot], daemon: true });
     proc.start();
     theirs.close();
@@ -247,15 +248,3 @@ function registryOf(cls: Function, own: boolean): Map<string, Registration> {
   return r;
 }
 
-const bound = new Map<StartMethod, typeof Process>();
-function boundProcess(m: StartMethod): typeof Process {
-  let B = bound.get(m);
-  if (!B) {
-    B = class extends Process {
-      static override startMethod: StartMethod | null = m;
-    };
-    Object.defineProperty(B, 'name', { value: 'ManagerServer' });
-    bound.set(m, B);
-  }
-  return B;
-}

@@ -6,9 +6,9 @@
 // array or object is found by its contents, as Python hashes a tuple), and Python's repr.
 import { serialize } from 'node:v8';
 import { isDeepStrictEqual } from 'node:util';
-import { registerClass } from '../codec/codec.js';
 import { loadTarget } from '../targets/load.js';
 import type { TargetSpec } from '../targets/describe.js';
+import { AttributeError, IndexError, KeyError, ValueError } from '../errors.js';
 
 /** The function of a modify(): an export only (a peer's source text is never evaluated). */
 async function exported(spec: unknown): Promise<(...a: unknown[]) => unknown> {
@@ -26,36 +26,6 @@ function applyNow(fn: (...a: unknown[]) => unknown, current: unknown, args: unkn
   }
   return v;
 }
-
-export class KeyError extends Error {
-  constructor(key?: unknown) {
-    super(key === undefined ? '' : pyRepr(key));
-    this.name = 'KeyError';
-  }
-}
-export class IndexError extends Error {
-  constructor(message = 'list index out of range') {
-    super(message);
-    this.name = 'IndexError';
-  }
-}
-export class AttributeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'AttributeError';
-  }
-}
-/** Registered once per thread: the ESM build and the CommonJS bundle, loaded side by side, share the name. */
-function registerOnce(cls: abstract new (...a: never[]) => object, name?: string): void {
-  try {
-    registerClass(cls, name);
-  } catch {
-    // the other build's class holds the name: errors arrive as that one
-  }
-}
-registerOnce(KeyError);
-registerOnce(IndexError);
-registerOnce(AttributeError);
 
 /** Python's repr of plain data. */
 export function pyRepr(v: unknown, seen = new Set<object>()): string {
@@ -159,12 +129,12 @@ export class PyList {
   }
   remove(v: unknown): void {
     const k = this.items.findIndex((x) => pyEquals(x, v));
-    if (k < 0) throw new ValueErrorPy('list.remove(x): x not in list');
+    if (k < 0) throw new ValueError('list.remove(x): x not in list');
     this.items.splice(k, 1);
   }
   index(v: unknown, start = 0, stop = this.items.length): number {
     for (let k = index(start, this.items.length + 1, 'index', true); k < Math.min(stop, this.items.length); k++) if (pyEquals(this.items[k], v)) return k;
-    throw new ValueErrorPy(`${pyRepr(v)} is not in list`);
+    throw new ValueError(`${pyRepr(v)} is not in list`);
   }
   count(v: unknown): number {
     return this.items.reduce((n: number, x) => n + (pyEquals(x, v) ? 1 : 0), 0);
@@ -197,13 +167,6 @@ export class PyList {
 }
 
 /** Python's ValueError raised by a list method (the package's ValueError is for misuse). */
-export class ValueErrorPy extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ValueError';
-  }
-}
-registerOnce(ValueErrorPy, 'ValueErrorPy');
 
 /** A key as the Map sees it: primitives as themselves, others by their contents. */
 function keyOf(k: unknown): unknown {
@@ -224,7 +187,7 @@ export class PyDict {
   /** Python's d[k]: KeyError when missing. */
   getItem(k: unknown): unknown {
     const e = this.map.get(keyOf(k));
-    if (!e) throw new KeyError(k);
+    if (!e) throw new KeyError(pyRepr(k));
     return e[1];
   }
   set(k: unknown, v: unknown): void {
@@ -237,7 +200,7 @@ export class PyDict {
     return this.map.has(keyOf(k));
   }
   delete(k: unknown): void {
-    if (!this.map.delete(keyOf(k))) throw new KeyError(k);
+    if (!this.map.delete(keyOf(k))) throw new KeyError(pyRepr(k));
   }
   keys(): unknown[] {
     return [...this.map.values()].map((e) => e[0]);
@@ -261,7 +224,7 @@ export class PyDict {
     const e = this.map.get(key);
     if (!e) {
       if (dflt.length) return dflt[0];
-      throw new KeyError(k);
+      throw new KeyError(pyRepr(k));
     }
     this.map.delete(key);
     return e[1];

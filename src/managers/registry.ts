@@ -10,7 +10,7 @@ import { RLock } from '../sync/rlock.js';
 import { Op, Status, type Request, type Token } from './protocol.js';
 import { giveBack, Owners } from './owners.js';
 import { conditionLocks, publicMethods, refusedName, type TypeInfo } from './types.js';
-import { AttributeError } from './pyobjects.js';
+import { AttributeError } from '../errors.js';
 import { ValueError } from '../errors.js';
 import type { NodeBuffer } from '../util/node-types.js';
 

@@ -18,6 +18,7 @@ import { decodeFromSocket, encodeForSocket } from './wire-codec.js';
 import { checkWaitOptions, type WaitOptions } from './options.js';
 import type { NodeBuffer } from '../util/node-types.js';
 import { promised } from '../util/promised.js';
+import type { ConnectionLike } from '../connection/interface.js';
 
 const HIGH_WATER = 4 << 20;
 const LOW_WATER = 1 << 20;
@@ -34,7 +35,7 @@ interface Taker {
   onAbort: (() => void) | null;
 }
 
-export class SocketConnection {
+export class SocketConnection implements ConnectionLike {
   #socket: Socket;
   #reader = new FrameReader();
   #frames: Buffer[] = [];

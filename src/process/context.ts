@@ -41,3 +41,25 @@ export function resolveStartMethod(own: StartMethod | null): StartMethod {
   if (m === 'process') checkStartMethod(m);
   return m;
 }
+
+const bound = new Map<string, WeakMap<object, object>>();
+
+/**
+ * A subclass of `Base` (Process, Pool, ...) that starts its children with method `m`: what a
+ * context's factories are, and what a pool or a manager starts its own processes as. Made once
+ * per class, method and name.
+ */
+export function bindStartMethod<C extends abstract new (...args: never[]) => object>(Base: C & { startMethod: StartMethod | null }, m: StartMethod, name: string): C {
+  const key = `${m}:${name}`;
+  let byBase = bound.get(key);
+  if (!byBase) bound.set(key, (byBase = new WeakMap()));
+  let B = byBase.get(Base) as C | undefined;
+  if (!B) {
+    B = class extends (Base as unknown as new (...args: never[]) => object) {
+      static startMethod: StartMethod | null = m;
+    } as unknown as C;
+    Object.defineProperty(B, 'name', { value: name });
+    byBase.set(Base, B);
+  }
+  return B;
+}

@@ -14,6 +14,7 @@ import { esmDir } from '../../util/here.js';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { readResultFrame, readResultMessage, ST_READY, ST_RUNNING } from '../protocol.js';
+import { bindStartMethod } from '../../process/context.js';
 
 /** How long (ms) after its last result a worker with tasks in flight is polled rather than slept on. */
 const POLL_MS = 0.5;
@@ -69,7 +70,7 @@ export class WorkerSlot<T> {
   ) {
     const [taskRead, taskWrite] = oneWay(wires.tasks);
     const [resultRead, resultWrite] = oneWay(wires.results);
-    const Bound = boundProcess(args.method);
+    const Bound = bindStartMethod(Process, args.method, 'PoolWorker');
     this.proc = new Bound({ name: `PoolWorker-${++workerCounter}`, target: workerRef(), args: [taskRead, resultWrite, wires.status, args.initializer, args.initargs, args.maxtasks], daemon: true });
     this.proc.start();
     // The worker holds its own copies now; ours of its ends would keep EOF from coming.
@@ -189,16 +190,4 @@ export class WorkerSlot<T> {
   }
 }
 
-const bound = new Map<StartMethod, typeof Process>();
 /** Process bound to a start method (a pool's workers use its method, whatever the default). */
-function boundProcess(m: StartMethod): typeof Process {
-  let B = bound.get(m);
-  if (!B) {
-    B = class extends Process {
-      static override startMethod: StartMethod | null = m;
-    };
-    Object.defineProperty(B, 'name', { value: 'PoolWorker' });
-    bound.set(m, B);
-  }
-  return B;
-}
