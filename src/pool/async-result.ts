@@ -1,7 +1,8 @@
 // AsyncResult: what applyAsync/mapAsync/starmapAsync return (Python's AsyncResult), and a
 // thenable. get() waits for the value (TimeoutError after `timeout` ms, the task goes on).
 import { TimeoutError, ValueError } from '../errors.js';
-import { timeoutMs } from '../util/options.js';
+import { waitOptions, type WaitOptions } from '../util/options.js';
+import { promised, within } from '../util/promised.js';
 
 export interface ResultCallbacks<T> {
   callback?: ((value: T) => void) | null;
@@ -42,18 +43,24 @@ export class AsyncResult<T = unknown> implements PromiseLike<T> {
     if (this.#state === 'pending') throw new ValueError('AsyncResult.successful(): the result is not ready');
     return this.#state === 'ok';
   }
-  /** The value, or the task's error; TimeoutError after `timeout` ms (the task goes on). */
-  get(timeout?: number | null): Promise<T> {
-    const ms = timeoutMs(timeout, 'AsyncResult.get');
-    if (ms < 0 || this.#state !== 'pending') return this.#promise;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new TimeoutError(`AsyncResult.get: no result within ${ms} ms`)), ms);
-      this.#promise.then(resolve, reject).finally(() => clearTimeout(timer));
+  /**
+   * The value, or the task's error; TimeoutError after `timeout` ms, or the signal's reason
+   * once `{ signal }` aborts (either way the task goes on).
+   */
+  get(timeout?: number | null | WaitOptions): Promise<T> {
+    return promised(() => {
+      const { ms, signal } = waitOptions(timeout, 'AsyncResult.get');
+      if ((ms < 0 && !signal) || this.#state !== 'pending') return this.#promise;
+      return within(this.#promise, ms, () => {
+        throw new TimeoutError(`AsyncResult.get: no result within ${ms} ms`);
+      }, signal);
     });
   }
-  /** Resolves when the result is ready or the timeout ends (never rejects). */
-  async wait(timeout?: number | null): Promise<void> {
-    await this.get(timeout).catch(() => {});
+  /** Resolves when the result is ready or the timeout ends (never rejects, but for an abort). */
+  async wait(timeout?: number | null | WaitOptions): Promise<void> {
+    await this.get(timeout).catch((e: unknown) => {
+      if (typeof timeout === 'object' && timeout?.signal?.aborted && e === timeout.signal.reason) throw e;
+    });
   }
 
   then<R1 = T, R2 = never>(onFulfilled?: ((v: T) => R1 | PromiseLike<R1>) | null, onRejected?: ((e: unknown) => R2 | PromiseLike<R2>) | null): Promise<R1 | R2> {

@@ -3,7 +3,10 @@
 // gives results in order (imap) or as they complete (imapUnordered), with Python's
 // next(timeout).
 import { TimeoutError } from '../errors.js';
-import { checkPositiveInt, deadlineOf, describe, remaining, timeoutMs } from '../util/options.js';
+import { checkPositiveInt, deadlineOf, describe, remaining, waitOptions } from '../util/options.js';
+import { within } from '../util/promised.js';
+
+const nothing = (): void => undefined;
 
 /** Runs one chunk of the input through the pool: resolves with its results in order. */
 export type RunChunk = (items: unknown[]) => Promise<unknown[]>;
@@ -80,11 +83,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
    * the result it was waiting for is given to the next call.
    */
   async next(timeout?: number | null | { timeout?: number | null; signal?: AbortSignal }): Promise<IteratorResult<T>> {
-    const o = typeof timeout === 'object' && timeout !== null ? timeout : { timeout };
-    for (const k of Object.keys(o)) if (k !== 'timeout' && k !== 'signal') throw new TypeError(`IMapIterator.next: unknown option ${JSON.stringify(k)} (expected timeout, signal)`);
-    const ms = timeoutMs(o.timeout, 'IMapIterator.next');
-    const signal = o.signal;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`IMapIterator.next: signal must be an AbortSignal, got ${describe(signal)}`);
+    const { ms, signal } = waitOptions(timeout, 'IMapIterator.next');
     signal?.throwIfAborted();
     const deadline = deadlineOf(ms);
     for (;;) {
@@ -95,7 +94,10 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
       // so a caller that stops waiting leaves them for the next one.
       this.#step ??= this.advance().finally(() => (this.#step = null));
       if (ms < 0 && !signal) await this.#step;
-      else await bounded(this.#step, remaining(deadline), signal, ms);
+      // (The step runs on either way: a timeout or an abort only stops this wait.)
+      else await within(this.#step.then(nothing, nothing), remaining(deadline), () => {
+        throw new TimeoutError(`IMapIterator.next: no result within ${ms} ms`);
+      }, signal);
     }
   }
 
@@ -130,20 +132,4 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   [Symbol.asyncIterator](): this {
     return this;
   }
-}
-
-/** Waits for `step` at most `ms` ms (-1: no limit) or until `signal` aborts; the step runs on either way. */
-function bounded(step: Promise<void>, ms: number, signal: AbortSignal | undefined, asked: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const timer = ms < 0 ? undefined : setTimeout(() => finish(new TimeoutError(`IMapIterator.next: no result within ${asked} ms`)), ms);
-    const onAbort = () => finish(signal!.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    function finish(error?: unknown): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      if (error === undefined) resolve();
-      else reject(error);
-    }
-    step.then(() => finish(), () => finish());
-  });
 }

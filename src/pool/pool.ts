@@ -9,7 +9,7 @@ import type { TypedEvents } from '../util/node-types.js';
 import { checkStartMethod, getStartMethod } from '../process/context.js';
 import type { StartMethod } from '../process/runtime.js';
 import { describeTarget, type AnyFunction, type ResultOf, type TargetRef, type TaskFunction } from '../targets/describe.js';
-import { checkPositiveInt, describe } from '../util/options.js';
+import { checkOptions, checkPositiveInt, describe } from '../util/options.js';
 import { AsyncResult, type ResultCallbacks } from './async-result.js';
 import type { Backend, PoolStats, Scheduler, TaskOptions } from './backend.js';
 import { IMapIterator } from './imap.js';
@@ -58,6 +58,12 @@ const rejectOnThrow = <T>(f: () => Promise<T>): Promise<T> => {
 
 // Declared through TypedEvents so that the published declarations need no Node types (a Pool is
 // an EventEmitter at run time).
+// The names each kind of call takes (a misspelt one is refused, naming the one meant).
+const POOL_OPTIONS = ['processes', 'initializer', 'initargs', 'maxtasksperchild', 'context', 'backend'];
+const TASK_OPTIONS = ['timeout', 'signal', 'callback', 'errorCallback'];
+const LIST_OPTIONS = [...TASK_OPTIONS, 'chunksize'];
+const LAZY_OPTIONS = ['timeout', 'signal', 'chunksize'];
+
 const PoolEmitter = EventEmitter as unknown as new () => TypedEvents<PoolEvents>;
 
 export class Pool extends PoolEmitter {
@@ -69,6 +75,7 @@ export class Pool extends PoolEmitter {
     super();
     const o: PoolOptions = typeof options === 'number' || options === null ? { processes: options, initializer, initargs, maxtasksperchild } : options;
     if (typeof o !== 'object') throw new TypeError(`Pool: expected options or a number of processes, got ${describe(options)}`);
+    checkOptions(o, POOL_OPTIONS, 'Pool');
     const processes = o.processes == null ? null : checkPositiveInt(o.processes, 'Pool: processes');
     const ctx = o.context;
     const startMethod = ctx == null ? ((new.target as typeof Pool).startMethod ?? getStartMethod()!) : checkStartMethod(typeof ctx === 'string' ? ctx : ctx.startMethod);
@@ -93,6 +100,7 @@ export class Pool extends PoolEmitter {
 
   private listAsync<T>(what: string, fn: AnyFunction | TargetRef, iterable: Iterable<unknown>, mode: Mode, options: ListOptions<T>): AsyncResult<T[]> {
     this.#run.check(what);
+    checkOptions(options, LIST_OPTIONS, what);
     if (iterable == null || typeof (iterable as Iterable<unknown>)[Symbol.iterator] !== 'function') throw new TypeError(`${what}: expected an iterable, got ${describe(iterable)}`);
     // An array is sliced into chunks right away; anything else is read into one first, as Python does.
     const items = Array.isArray(iterable) ? (iterable as unknown[]) : Array.from(iterable);
@@ -125,6 +133,7 @@ export class Pool extends PoolEmitter {
 
   private lazy<T>(what: string, fn: AnyFunction | TargetRef, iterable: LazyInput<unknown>, options: { chunksize?: number } & TaskOptions, ordered: boolean): IMapIterator<T> {
     this.#run.check(what);
+    checkOptions(options, LAZY_OPTIONS, what);
     return new IMapIterator<T>((items) => this.chunk(fn, items, options), this.#run.size, iterable, options.chunksize, ordered);
   }
 
@@ -137,6 +146,7 @@ export class Pool extends PoolEmitter {
   applyAsync<T = unknown>(fn: AnyFunction | TargetRef, args: unknown[] = [], options: ResultCallbacks<T> & TaskOptions = {}): AsyncResult<T> {
     this.#run.check('Pool.applyAsync');
     if (!Array.isArray(args)) throw new TypeError(`Pool.applyAsync: args must be an array, got ${describe(args)}`);
+    checkOptions(options, TASK_OPTIONS, 'Pool.applyAsync');
     const result = new AsyncResult<T>(options);
     let value: unknown;
     this.submit('Pool.applyAsync', fn, APPLY, [args], options, (_i, v) => (value = v), (ok, e) => result.settle(ok, ok ? value : e));
