@@ -169,7 +169,7 @@ for (const method of methods) {
         }
         assert.deepEqual(kind === 'imap' ? got : got.sort((a, b) => a - b), [1, 4, 9]);
         assert.deepEqual(await it.next(), { value: undefined, done: true });
-        await assert.rejects(it.next({ timout: 5 }), /unknown option "timout"/);
+        await assert.rejects(it.next({ timout: 5 }), /unknown option 'timout' \(did you mean 'timeout'\?\)/);
       });
     }
 
