@@ -225,3 +225,36 @@ napi_value mpts_wait_async(napi_env env, napi_callback_info info) {
   pthread_mutex_unlock(&s->lock);
   return promise;
 }
+
+// waitCancel(view, index): settles this environment's pending waits on that word at once (with
+// 1, "not equal", so each re-checks its condition), for a JS caller that stopped waiting (an
+// aborted call). Waking the word instead could be lost: a wait just registered may not be in
+// the helper's futex_waitv yet, and would then stay pending (and keep the process alive).
+napi_value mpts_wait_cancel(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t* addr = mpts_word_at(env, argv[0], argv[1]);
+  if (addr == NULL) return NULL;
+  AsyncState* s = async_state(env);
+  if (!s->started) return NULL;
+  int any = 0;
+  pthread_mutex_lock(&s->lock);
+  Waiter** link = &s->pending;
+  while (*link) {
+    if ((*link)->addr == addr) {
+      complete(s, link, 1);
+      any = 1;
+    } else {
+      link = &(*link)->next;
+    }
+  }
+  if (any) {
+    // The helper rebuilds its wait set without the cancelled words.
+    __atomic_add_fetch(&s->ctl, 1, __ATOMIC_SEQ_CST);
+    mpts_futex(&s->ctl, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, NULL, 0);
+  }
+  pthread_mutex_unlock(&s->lock);
+  if (any) napi_call_threadsafe_function(s->tsfn, NULL, napi_tsfn_nonblocking);
+  return NULL;
+}

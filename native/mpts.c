@@ -47,6 +47,7 @@ NAPI_MODULE_INIT() {
       {"wait", NULL, mpts_wait, NULL, NULL, NULL, napi_default, NULL},
       {"wake", NULL, mpts_wake, NULL, NULL, NULL, napi_default, NULL},
       {"waitAsync", NULL, mpts_wait_async, NULL, NULL, NULL, napi_default, NULL},
+      {"waitCancel", NULL, mpts_wait_cancel, NULL, NULL, NULL, napi_default, NULL},
       {"pidOpen", NULL, mpts_pid_open, NULL, NULL, NULL, napi_default, NULL},
       {"pidClose", NULL, mpts_pid_close, NULL, NULL, NULL, napi_default, NULL},
       {"pidWait", NULL, mpts_pid_wait, NULL, NULL, NULL, napi_default, NULL},

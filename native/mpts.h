@@ -78,6 +78,7 @@ napi_value mpts_tracker_attach(napi_env env, napi_callback_info info);
 napi_value mpts_wait(napi_env env, napi_callback_info info);
 napi_value mpts_wake(napi_env env, napi_callback_info info);
 napi_value mpts_wait_async(napi_env env, napi_callback_info info);
+napi_value mpts_wait_cancel(napi_env env, napi_callback_info info);
 napi_value mpts_pid_open(napi_env env, napi_callback_info info);
 napi_value mpts_pid_close(napi_env env, napi_callback_info info);
 napi_value mpts_pid_wait(napi_env env, napi_callback_info info);

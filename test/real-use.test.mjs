@@ -238,6 +238,11 @@ describe('cancelling waits with { signal }', () => {
       const ac = new AbortController();
       const r = await Promise.race([q.get({ signal: ac.signal }), new Promise((res) => setTimeout(() => res('timer'), 50))]);
       ac.abort();
+      // aborted at once, before its wait can have reached the kernel
+      const now = new AbortController();
+      const g = q.get({ signal: now.signal });
+      now.abort();
+      await g.catch(() => {});
       console.log(r);`;
     const out = await runNode(['--input-type=module', '-e', script], { timeout: 20_000 });
     assert.equal(out.stdout.trim(), 'timer');

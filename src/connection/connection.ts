@@ -14,7 +14,7 @@ import { runAsync, runSync } from '../core/steps.js';
 import { checkOptions, checkSignal, deadlineOf, describe, waitOptions, type WaitOptions } from '../util/options.js';
 import { Ring } from './ring.js';
 import { decodeIncoming, type Incoming, type Outgoing } from './message.js';
-import { senderOf } from './sender.js';
+import { senderOf, type Sender } from './sender.js';
 import type { ConnectionLike, RecvOptions } from './interface.js';
 import type { NodeBuffer } from '../util/node-types.js';
 import { promised } from '../util/promised.js';
@@ -51,6 +51,8 @@ export class Connection implements ConnectionLike {
   #write: Ring | null;
   #closed = false;
   readonly #held: Held;
+  /** This thread's ordered sender on the write ring (made with the connection: sends are hot). */
+  readonly #sender: Sender | null;
 
   /** Made by Pipe() (or when a Connection arrives from another process). */
   constructor(read: Ring | null, write: Ring | null, arrived?: typeof ARRIVED) {
@@ -63,6 +65,7 @@ export class Connection implements ConnectionLike {
       if (arrived === ARRIVED) ring.ends.arrived(end);
     }
     this.#held = { read, write };
+    this.#sender = write ? senderOf(write) : null;
     open.add(this.#held);
     collected.register(this, this.#held, this);
   }
@@ -94,11 +97,13 @@ export class Connection implements ConnectionLike {
    */
   send(obj: unknown): Promise<void> {
     return promised(() => {
-      return senderOf(this.writer('send')).send(obj, null);
+      this.writer('send');
+      return this.#sender!.send(obj, null);
     });
   }
   sendSync(obj: unknown): void {
-    senderOf(this.writer('sendSync')).sendSync(obj, null, 'sendSync');
+    this.writer('sendSync');
+    this.#sender!.sendSync(obj, null, 'sendSync');
   }
 
   /** Sends bytes as one message: buf[offset .. offset + size] (not copied: leave it unchanged until sent). */

@@ -9,6 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { native } from '../core/native.js';
 import { ownerId } from '../core/core.js';
+import { UNINTERRUPTIBLE, type Sleep } from '../core/steps.js';
+import { BrokenPipeError } from '../errors.js';
 
 export type End = 'read' | 'write';
 
@@ -65,6 +67,10 @@ export class Ends {
     return Atomics.load(this.i32, this.at + PIPE) === 1;
   }
 
+  /** The word (index in the arena's i32) that counts the read ends: for a writer's fast path. */
+  get readersWord(): number {
+    return this.at + COUNT.read;
+  }
   count(end: End): number {
     return Atomics.load(this.i32, this.at + COUNT[end]);
   }
@@ -118,6 +124,43 @@ export class Ends {
     }
     if (holders === 0) return false;
     this.forceGone(end);
+    return true;
+  }
+}
+
+/**
+ * One thread's look at a pipe's other end while it waits: the sleeps are cut into slices so
+ * that it looks, at most every CHECK_MS, for dead holders (a killed process closes nothing);
+ * the slices do not count as timeouts. Rings that are not pipes sleep whole and never look.
+ */
+export class Lookout {
+  #checked = 0;
+  constructor(private readonly ends: Ends) {}
+
+  /** BrokenPipeError once no reader is left: by the count, or (now and then) by their holders too. */
+  checkReaders(countOnly: boolean): void {
+    if (this.ends.count('read') <= 0 || (!countOnly && this.due() && this.ends.gone('read'))) {
+      throw new BrokenPipeError('send: the other end of the pipe is closed (every reader is gone)');
+    }
+  }
+  /** Now and then: are the writers' holders all dead? (The count then says so: EOF.) */
+  checkWriters(): void {
+    if (this.due()) this.ends.gone('write');
+  }
+
+  /** A sleep on word `index` while it holds `expected`, until `deadline`, in slices on a pipe. */
+  slice(index: number, expected: number, deadline: number): Sleep {
+    if (!this.ends.pipe) return { index, expected, deadline };
+    const slice = performance.now() + 2 * CHECK_MS;
+    if (deadline >= 0 && deadline <= slice) return { index, expected, deadline };
+    return { index, expected, deadline: slice, firm: deadline === UNINTERRUPTIBLE };
+  }
+
+  private due(): boolean {
+    if (!this.ends.pipe) return false;
+    const now = performance.now();
+    if (now - this.#checked < CHECK_MS) return false;
+    this.#checked = now;
     return true;
   }
 }

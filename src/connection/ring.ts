@@ -10,11 +10,11 @@
 // closing writer bumps; a writer sleeps on TAIL while the ring is full, until a quarter of it
 // is free (WAKE_TAIL: the reader wakes it only then), so a full ring refills in batches
 // instead of one message per wake-up.
-import { BrokenPipeError, EOFError } from '../errors.js';
+import { EOFError } from '../errors.js';
 import { mutexRelease, mutexSteps } from '../core/mutex.js';
 import { Attach, Primitive, registerPrimitive, type Handle } from '../sync/primitive.js';
 import { expired, NOT_EQUAL, UNINTERRUPTIBLE, type Steps } from '../core/steps.js';
-import { CHECK_MS, Ends, ENDS_FIRST_WORD, ENDS_WORDS, GONE, type End } from './ends.js';
+import { Ends, ENDS_FIRST_WORD, ENDS_WORDS, GONE, Lookout, type End } from './ends.js';
 import { decodeIncoming, rawTag, TAG_ASCII, TAG_STR, type Incoming, type Outgoing } from './message.js';
 
 const HEAD = 0, TAIL = 1, WLOCK = 2, RLOCK = 3, READERS_SLEEPING = 4, WRITERS_SLEEPING = 5, EVENT = 6, WAKE_TAIL = 8;
@@ -42,8 +42,10 @@ export class Ring extends Primitive {
   readonly #mask: number;
   /** Who holds this ring's ends (ends.ts). */
   readonly ends: Ends;
-  /** When this thread last looked for dead holders of the other end. */
-  #checked = 0;
+  /** The word counting open read ends (a plain read on the fast path; the slow path re-checks). */
+  readonly #readers: number;
+  /** This thread's look at the other end's holders while it waits. */
+  readonly #lookout: Lookout;
 
   constructor(capacity: number | Attach<Handle & { capacity: number }>) {
     const cap = capacity instanceof Attach ? capacity.data.capacity : capacity;
@@ -54,6 +56,8 @@ export class Ring extends Primitive {
     this.#data = Buffer.from(this.i32.buffer, this.offset + HEADER_BYTES, cap) as FastBuffer;
     this.#dataWord = (this.offset + HEADER_BYTES) >> 2;
     this.ends = new Ends(this.i32, this.base + ENDS_FIRST_WORD);
+    this.#lookout = new Lookout(this.ends);
+    this.#readers = this.ends.readersWord;
     if (!(capacity instanceof Attach)) this.ends.reset();
   }
   protected override sendData(): Handle & { capacity: number } {
@@ -73,7 +77,7 @@ export class Ring extends Primitive {
    */
   tryWrite(value: unknown): boolean {
     const i32 = this.i32, b = this.base;
-    if (this.ends.count('read') <= 0 || Atomics.compareExchange(i32, b + WLOCK, 0, 1) !== 0) return false;
+    if (i32[this.#readers] <= 0 || Atomics.compareExchange(i32, b + WLOCK, 0, 1) !== 0) return false;
     try {
       const head = i32[b + HEAD];
       const pos = head & this.#mask;
@@ -105,7 +109,7 @@ export class Ring extends Primitive {
    */
   *writeSteps(m: Outgoing, deadline: number): Steps<boolean> {
     const i32 = this.i32, b = this.base;
-    this.checkReaders(true);
+    this.#lookout.checkReaders(true);
     if (Atomics.compareExchange(i32, b + WLOCK, 0, 1) !== 0 && !(yield* mutexSteps(i32, b + WLOCK, deadline))) return false;
     try {
       const frame = 8 + pad8(m.length);
@@ -210,41 +214,14 @@ export class Ring extends Primitive {
     const i32 = this.i32, b = this.base;
     const tail = Atomics.load(i32, b + TAIL);
     if ((yield { index: b + TAIL, expected: tail, deadline, spin: true, long: midStream }) === NOT_EQUAL) return;
-    this.checkReaders(false);
+    this.#lookout.checkReaders(false);
     const head = i32[b + HEAD];
     // The tail at which `want` bytes are free: the reader wakes us when it gets there.
     Atomics.store(i32, b + WAKE_TAIL, (head + want - this.capacity) | 0);
     Atomics.add(i32, b + WRITERS_SLEEPING, 1);
     const now = Atomics.load(i32, b + TAIL);
-    if (((now - (head + want - this.capacity)) | 0) < 0) yield this.sleep(TAIL, now, deadline);
+    if (((now - (head + want - this.capacity)) | 0) < 0) yield this.#lookout.slice(b + TAIL, now, deadline);
     Atomics.sub(i32, b + WRITERS_SLEEPING, 1);
-  }
-
-  /**
-   * A sleep on a pipe is cut into slices so the sleeper looks for dead holders of the other
-   * end now and then (a killed process closes nothing); the slices do not count as timeouts.
-   */
-  private sleep(word: number, expected: number, deadline: number): { index: number; expected: number; deadline: number; firm?: boolean } {
-    const index = this.base + word;
-    if (!this.ends.pipe) return { index, expected, deadline };
-    const slice = performance.now() + 2 * CHECK_MS;
-    if (deadline >= 0 && deadline <= slice) return { index, expected, deadline };
-    return { index, expected, deadline: slice, firm: deadline === UNINTERRUPTIBLE };
-  }
-
-  /** BrokenPipeError if no reader is left; `now`: only the count, else (now and then) their holders too. */
-  private checkReaders(countOnly: boolean): void {
-    if (this.ends.count('read') <= 0 || (!countOnly && this.lookAround() && this.ends.gone('read'))) {
-      throw new BrokenPipeError('send: the other end of the pipe is closed (every reader is gone)');
-    }
-  }
-  /** True at most once per CHECK_MS per ring and thread, for a pipe: time to look for dead holders. */
-  private lookAround(): boolean {
-    if (!this.ends.pipe) return false;
-    const now = performance.now();
-    if (now - this.#checked < CHECK_MS) return false;
-    this.#checked = now;
-    return true;
   }
 
   private publish(head: number): void {
@@ -374,10 +351,10 @@ export class Ring extends Primitive {
   private *sleepForData(tail: number, deadline: number, midStream = false): Steps<void> {
     const i32 = this.i32, b = this.base;
     if ((yield { index: b + HEAD, expected: tail, deadline, spin: true, long: midStream }) === NOT_EQUAL) return;
-    if (this.lookAround()) this.ends.gone('write');
+    this.#lookout.checkWriters();
     Atomics.add(i32, b + READERS_SLEEPING, 1);
     const event = Atomics.load(i32, b + EVENT);
-    if (Atomics.load(i32, b + HEAD) === tail && !this.eof()) yield this.sleep(EVENT, event, deadline);
+    if (Atomics.load(i32, b + HEAD) === tail && !this.eof()) yield this.#lookout.slice(b + EVENT, event, deadline);
     Atomics.sub(i32, b + READERS_SLEEPING, 1);
   }
 

@@ -35,6 +35,8 @@ export interface Core {
   /** weak: this wait alone does not keep the event loop alive (a background listener's). */
   waitAsync(index: number, expected: number, ms: number, weak?: boolean): Promise<WaitResult>;
   wake(index: number, count: number): number;
+  /** Settles this thread's pending async waits on a word at once, as not-equal (they re-check): for a caller that stopped waiting. */
+  cancelWaits(index: number): void;
   /** Allocate zeroed bytes in the arena; returns a byte offset valid in every process of the family. */
   alloc(bytes: number, align?: number): number;
   boot(): ArenaBoot;
@@ -80,6 +82,7 @@ abstract class BaseCore implements Core {
   abstract wait(index: number, expected: number, ms: number): WaitResult;
   abstract waitAsync(index: number, expected: number, ms: number, weak?: boolean): Promise<WaitResult>;
   abstract wake(index: number, count: number): number;
+  abstract cancelWaits(index: number): void;
   abstract boot(): ArenaBoot;
   protected reserve(_from: number, _to: number): void {}
 
@@ -124,6 +127,9 @@ class NativeCoreImpl extends BaseCore {
   wake(index: number, count: number): number {
     return this.n.wake(this.i32, index, count);
   }
+  cancelWaits(index: number): void {
+    this.n.waitCancel(this.i32, index);
+  }
   protected override reserve(from: number, to: number): void {
     this.n.arenaReserve(from, to);
   }
@@ -154,6 +160,10 @@ class JsCore extends BaseCore {
   }
   wake(index: number, count: number): number {
     return Atomics.notify(this.i32, index, count);
+  }
+  cancelWaits(index: number): void {
+    // (Atomics.waitAsync registers at once: a notify reaches it. Other waiters re-check.)
+    Atomics.notify(this.i32, index);
   }
   boot(): ArenaBoot {
     return { kind: 'js', sab: this.buffer as SharedArrayBuffer };

@@ -31,6 +31,8 @@ export interface NativeCore {
   wake(view: Int32Array, index: number, count: number): number;
   /** weak: the wait does not keep the event loop alive. */
   waitAsync(view: Int32Array, index: number, expected: number, timeoutMs: number, weak?: boolean): Promise<WaitResult>;
+  /** Settles this thread's pending waitAsync calls on that word at once (with 1: re-check). */
+  waitCancel(view: Int32Array, index: number): void;
   /** A pidfd for a child (CLOEXEC), or -1. */
   pidOpen(pid: number): number;
   pidClose(fd: number): void;

@@ -110,9 +110,11 @@ const firm = (s: Sleep) => s.firm === true || s.deadline === UNINTERRUPTIBLE;
 /**
  * runAsync with a signal. An abort takes effect at once, inside the abort event: the sleeping
  * algorithm is resumed as if its deadline had passed, so whatever it held (a ring's read lock,
- * a place among a lock's sleepers) is given back before abort() returns; the abandoned wait is
- * then woken so that it settles (every sleeper re-checks its condition, so the spurious
- * wake-up of others is harmless).
+ * a place among a lock's sleepers) is given back before abort() returns. The abandoned wait is
+ * then settled at once (cancelWaits: a wake-up could miss a wait not yet in the kernel's set,
+ * which would then keep the process alive), and the word is woken for everyone, in case the
+ * abandoned wait had taken a wake-up meant for one sleeper (every sleeper re-checks its
+ * condition, so the spurious wake-up of others is harmless).
  */
 function runAbortable<T>(c: Core, steps: StepsWithSettle<T>, weak: boolean, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -172,6 +174,7 @@ function runAbortable<T>(c: Core, steps: StepsWithSettle<T>, weak: boolean, sign
       sleeping = null;
       turn++;
       advance(() => steps.next(TIMED_OUT));
+      c.cancelWaits(s.index);
       c.wake(s.index, 0x7fffffff);
     };
     signal.addEventListener('abort', onAbort, { once: true });
