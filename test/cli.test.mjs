@@ -84,14 +84,15 @@ for (const method of methods) {
     });
 
     it('--timeout: a task over its limit fails alone (its worker is replaced); queued tasks are not timed while they wait', async () => {
-      // 8 tasks of 150 ms on 2 workers take 600 ms: with 400 ms each, only the endless one fails.
-      const input = ['150', '150', '150', '100000', '150', '150', '150', '150'].join('\n');
+      // 8 tasks of 300 ms on 2 workers take 1.2 s (or more on a loaded machine): with 2 s
+      // each, only the endless one fails.
+      const input = ['300', '300', '300', '100000', '300', '300', '300', '300'].join('\n');
       const started = Date.now();
-      const r = await cli(['map', `${tasks}#spin`, '-t', '400', '--on-error', 'record', ...ctx], { input });
+      const r = await cli(['map', `${tasks}#spin`, '-t', '2000', '--on-error', 'record', ...ctx], { input });
       assert.equal(r.code, 0, r.stderr);
       const out = r.lines.map((l) => JSON.parse(l));
-      assert.deepEqual(out, [150, 150, 150, { error: { name: 'TimeoutError', message: 'the task was not done within 400 ms (--timeout 400 per task)', line: 4 } }, 150, 150, 150, 150]);
-      assert.ok(Date.now() - started < 20_000);
+      assert.deepEqual(out, [300, 300, 300, { error: { name: 'TimeoutError', message: 'the task was not done within 2000 ms (--timeout 2000 per task)', line: 4 } }, 300, 300, 300, 300]);
+      assert.ok(Date.now() - started < 30_000);
     });
 
     it('a worker that dies fails its line with WorkerLostError; the others go on', async () => {

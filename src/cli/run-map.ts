@@ -54,7 +54,7 @@ const AHEAD_PER_WORKER = 16, BACKLOG_PER_WORKER = 64;
  */
 const AUTO_CHUNK_MS = 10, AUTO_CHUNK_MAX = 1024;
 
-const taskRef = () => ({ module: pathToFileURL(join(esmDir, 'cli', 'task.js')).href, name: 'runChunk' });
+const taskRef = (name = 'runChunk') => ({ module: pathToFileURL(join(esmDir, 'cli', 'task.js')).href, name });
 
 export async function runMap(o: MapOptions): Promise<void> {
   if (o.input !== null) {
@@ -78,6 +78,9 @@ export async function runMap(o: MapOptions): Promise<void> {
   const workers = o.processes ?? availableParallelism();
   const maxRunning = o.timeout !== undefined ? workers : workers * AHEAD_PER_WORKER;
   const maxBacklog = workers * BACKLOG_PER_WORKER;
+  // A task's time limit counts from its submission: with --timeout, the workers are first
+  // started (a process worker takes ~100 ms to boot, seconds on a loaded machine).
+  if (o.timeout !== undefined) await Promise.all(Array.from({ length: workers }, () => pool.apply(taskRef('ready'))));
   await progress.start();
   if (o.input !== null && progress.drawsBar) void countLines(o.input).then((n) => progress.setTotal(n), () => {});
   const input = o.input === null ? process.stdin : createReadStream(o.input);
@@ -194,7 +197,8 @@ export async function runMap(o: MapOptions): Promise<void> {
     throw stopped;
   }
   await reading;
-  pool.close();
+  // Every result is in: the idle workers are ended rather than asked to finish.
+  pool.terminate();
   await pool.join();
   if (o.output !== null) await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(new CliError(`cannot write the output ${o.output}: ${e.message}`, 1)) : resolve())));
   progress.finish('finished');
