@@ -3,7 +3,9 @@
 //   and the command, which share the same chunks, so a Pool and its backend share one codec). Every file a child or a user may import first
 //   (the entry, a child's bootstrap, the pool's worker, the core) is an entry point; the code
 //   they share is one chunk, so each module of the package exists once per thread and a child
-//   compiles two or three files at start-up instead of forty.
+//   compiles two or three files at start-up instead of forty. The command line (cli/main) and
+//   the task its pool workers run (cli/task) are entry points of the same build, so that they
+//   share those modules with the package (one Pool class, one runtime).
 // - dist/cjs/index.cjs: the same for require(), one file. Children always boot from dist/esm.
 import { build } from 'esbuild';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -30,7 +32,7 @@ for (const f of readdirSync('dist/esm', { recursive: true })) {
 }
 await build({
   ...common,
-  entryPoints: ['src/index.ts', 'src/spawn/bootstrap.ts', 'src/pool/worker.ts', 'src/managers/main.ts', 'src/core/core.ts', 'src/redis/index.ts', 'src/redis/job-runner.ts', 'src/cli/main.ts'],
+  entryPoints: ['src/index.ts', 'src/spawn/bootstrap.ts', 'src/pool/worker.ts', 'src/managers/main.ts', 'src/core/core.ts', 'src/redis/index.ts', 'src/redis/job-runner.ts', 'src/cli/main.ts', 'src/cli/task.ts'],
   outbase: 'src',
   outdir: 'dist/esm',
   format: 'esm',

@@ -10,9 +10,9 @@ export function runNode(args, options) {
 }
 
 /** Runs any program (python3 for the differential tests), killed after `timeout` ms. */
-export function runCommand(command, args, { env = {}, timeout = 60_000 } = {}) {
+export function runCommand(command, args, { env = {}, timeout = 60_000, cwd } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '', stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));

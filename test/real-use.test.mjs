@@ -301,6 +301,13 @@ describe("Python's habits", () => {
       assert.doesNotMatch(out.stdout, /work ran/);
     });
 
+    it(`an uncaught error in the parent is printed at once, then non-daemonic children are joined (${method})`, { timeout: 30_000 }, async () => {
+      const out = await runNode([fixture('uncaught-with-child.mjs'), method], { timeout: 20_000 });
+      assert.equal(out.code, 1);
+      const error = out.stderr.indexOf('boom in the parent'), child = out.stderr.indexOf('child finished');
+      assert.ok(error >= 0 && child > error, out.stderr);
+    });
+
     it(`process.exit() joins non-daemonic children first (${method})`, { timeout: 30_000 }, async () => {
       const out = await runNode([fixture('exit-joins.mjs'), method], { timeout: 20_000 });
       assert.equal(out.code, 0, out.stderr);

@@ -7,6 +7,7 @@ import { native, needNative } from '../core/native.js';
 import { core } from '../core/core.js';
 import { builtin } from '../util/builtins.js';
 import { bootstrapFile, childExecArgv, recordExit, SPARE_READY, ST_CODE, ST_STATE, STATE_EXITED, whenRecorded, type BootMessage, type ChildHandle } from './types.js';
+import { nonDaemonicChild } from './atexit.js';
 
 let spare: ChildProcess | null = null;
 /** Spares that have said they are booted. */
@@ -49,6 +50,7 @@ export function startProcess(boot: BootMessage, daemon: boolean): ChildHandle {
   const pid = child.pid!;
   const entry = { child, daemon, pidfd: n.pidOpen(pid) };
   live.add(entry);
+  const ended = daemon ? () => {} : nonDaemonicChild();
   // The next spare boots when this child ends, or now if starts come back to back (thread.ts).
   if (!taken || !ready.has(taken)) warmSpare();
   child.once('exit', warmSpare);
@@ -60,6 +62,7 @@ export function startProcess(boot: BootMessage, daemon: boolean): ChildHandle {
   const exited = new Promise<number>((resolve) => {
     child.once('exit', (code, signal) => {
       live.delete(entry);
+      ended();
       n.pidClose(entry.pidfd);
       exitcode ??= codeOf(code, signal);
       if (Atomics.load(c.i32, (boot.status >> 2) + ST_STATE) !== STATE_EXITED) recordExit(c, boot.status, exitcode);

@@ -6,6 +6,7 @@ import { native } from '../core/native.js';
 import { threadPid } from '../process/runtime.js';
 import { bootstrapFile, childExecArgv, recordExit, SPARE_READY, ST_CODE, ST_PID, ST_STATE, STATE_BOOTING, STATE_EXITED, whenRecorded, type BootMessage, type ChildHandle } from './types.js';
 import { deadlineOf, remaining } from '../util/options.js';
+import { nonDaemonicChild } from './atexit.js';
 
 // One warm spare worker, booted (Node, loaders, this package) and waiting for its boot message,
 // so that start() does not pay for a worker's boot. Idle, it keeps nobody alive.
@@ -153,7 +154,11 @@ export function startThread(boot: BootMessage, daemon: boolean): ChildHandle {
   };
   if (!daemon) {
     nonDaemonic.add(handle);
-    void exited.then(() => nonDaemonic.delete(handle));
+    const ended = nonDaemonicChild();
+    void exited.then(() => {
+      nonDaemonic.delete(handle);
+      ended();
+    });
   }
   return handle;
 }

@@ -1,0 +1,14 @@
+// The commands of the `multiprocessing-ts` program, one file each under src/cli/. A command
+// registers its arguments and its action on the program; main.ts knows nothing else of it.
+// The Redis backend's `worker` command (run on each worker machine) registers here too, from
+// its own file, beside `map`.
+import type { Command } from 'commander';
+import { mapCommand } from './map.js';
+import { registerWorker } from './worker.js';
+
+export interface CliCommand {
+  name: string;
+  register(program: Command): void;
+}
+
+export const commands: CliCommand[] = [mapCommand, { name: 'worker', register: registerWorker }];
