@@ -44,7 +44,8 @@ export type { Address, Authkey, Family, ListenerOptions, ClientOptions, WaitOpti
 export type { ConnectionLike, RecvOptions } from './connection/interface.js';
 export { AsyncResult } from './pool/async-result.js';
 export type { ExecutorOptions } from './pool/executor.js';
-export { type PoolOptions, type TaskOptions, type PoolStats } from './pool/pool.js';
+export { type PoolOptions, type TaskOptions, type PoolStats, type MapOptions, type LazyOptions } from './pool/pool.js';
+export type { Progress, OnProgress } from './pool/progress.js';
 export { IMapIterator } from './pool/imap.js';
 export type { ShareableItem } from './shared/shareable-list.js';
 export type { Typecode, PythonTypecode, JsTypecode, Scalar } from './shared/typecodes.js';

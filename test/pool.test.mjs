@@ -23,6 +23,27 @@ for (const method of methods) {
       }
     });
 
+    it('onProgress: map, starmap and imap report { done, total, failed }, throttled, with the final figures', async () => {
+      const pool = make();
+      const seen = [];
+      const out = await pool.map(t.slowSquare, Array.from({ length: 60 }, (_, i) => i), { chunksize: 2, onProgress: (p) => seen.push(p) });
+      assert.equal(out[59], 59 * 59);
+      assert.deepEqual(seen.at(-1), { done: 60, total: 60, failed: 0 });
+      assert.ok(seen.length < 30, `throttled: ${seen.length} reports for 30 chunks`);
+      assert.ok(seen.every((p, i) => i === 0 || p.done >= seen[i - 1].done), 'never goes back');
+      const failed = [];
+      await assert.rejects(pool.starmap(t.failOn, [[1, 3], [2, 3], [3, 3], [4, 3]], { chunksize: 1, onProgress: (p) => failed.push(p) }));
+      assert.equal(failed.at(-1).total, 4);
+      assert.ok(failed.at(-1).failed >= 1 && failed.at(-1).done + failed.at(-1).failed === 4);
+      const lazy = [];
+      const got = [];
+      for await (const v of pool.imap(t.square, [1, 2, 3, 4, 5], { onProgress: (p) => lazy.push(p) })) got.push(v);
+      assert.deepEqual(got, [1, 4, 9, 16, 25]);
+      await new Promise((r) => setTimeout(r, 150)); // the last figures come within 100 ms
+      assert.deepEqual(lazy.at(-1), { done: 5, failed: 0 });
+      await assert.rejects(async () => pool.map(t.square, [1], { onProgres: () => {} }), /did you mean 'onProgress'/);
+    });
+
     it('apply, applyAsync (callbacks), map, mapAsync, starmap, starmapAsync', async () => {
       const pool = make();
       assert.equal(await pool.apply(t.square, [7]), 49);

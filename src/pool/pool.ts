@@ -13,6 +13,7 @@ import { checkOptions, checkPositiveInt, describe } from '../util/options.js';
 import { AsyncResult, type ResultCallbacks } from './async-result.js';
 import type { Backend, PoolStats, Scheduler, TaskOptions } from './backend.js';
 import { IMapIterator } from './imap.js';
+import { ProgressReporter, type OnProgress } from './progress.js';
 import { local } from './local/backend.js';
 import { APPLY, MAP, packNumbers, STARMAP, type Mode } from './protocol.js';
 
@@ -37,7 +38,18 @@ export interface PoolEvents extends Record<string, unknown[]> {
   progress: [stats: PoolStats];
 }
 
-type ListOptions<T> = { chunksize?: number | null } & ResultCallbacks<T[]> & TaskOptions;
+/** A map's or starmap's own options: its chunk size, and a progress callback. */
+export interface MapOptions {
+  chunksize?: number | null;
+  /** Called with { done, total, failed } items at most every 100 ms, and at the end. */
+  onProgress?: OnProgress;
+}
+/** imap's and imapUnordered's own options (no total: the input may be endless). */
+export interface LazyOptions {
+  chunksize?: number;
+  onProgress?: OnProgress;
+}
+type ListOptions<T> = MapOptions & ResultCallbacks<T[]> & TaskOptions;
 type LazyInput<T> = Iterable<T> | AsyncIterable<T>;
 
 // A chunk's results into place: one loop per source kind, so that each stays monomorphic
@@ -61,8 +73,8 @@ const rejectOnThrow = <T>(f: () => Promise<T>): Promise<T> => {
 // The names each kind of call takes (a misspelt one is refused, naming the one meant).
 const POOL_OPTIONS = ['processes', 'initializer', 'initargs', 'maxtasksperchild', 'context', 'backend'];
 const TASK_OPTIONS = ['timeout', 'signal', 'callback', 'errorCallback'];
-const LIST_OPTIONS = [...TASK_OPTIONS, 'chunksize'];
-const LAZY_OPTIONS = ['timeout', 'signal', 'chunksize'];
+const LIST_OPTIONS = [...TASK_OPTIONS, 'chunksize', 'onProgress'];
+const LAZY_OPTIONS = ['timeout', 'signal', 'chunksize', 'onProgress'];
 
 const PoolEmitter = EventEmitter as unknown as new () => TypedEvents<PoolEvents>;
 
@@ -114,27 +126,44 @@ export class Pool extends PoolEmitter {
     }
     const out = new Array<unknown>(items.length);
     const result = new AsyncResult<T[]>(options);
+    const progress = options.onProgress == null ? null : new ProgressReporter(options.onProgress, items.length);
+    let done = 0;
     const onValue = (index: number, values: unknown) => {
       if (values instanceof Float64Array) copyNumbers(out, starts[index], values);
       else copyValues(out, starts[index], values as unknown[]);
+      const n = (values as ArrayLike<unknown>).length;
+      done += n;
+      progress?.add(n);
     };
-    this.submit(what, fn, mode, tasks, options, onValue, (ok, e) => result.settle(ok, ok ? out : e), ArrayBuffer.isView(packed));
+    const onEnd = (ok: boolean, e?: unknown) => {
+      if (progress) {
+        if (!ok) progress.add(0, items.length - done);
+        progress.end();
+      }
+      result.settle(ok, ok ? out : e);
+    };
+    this.submit(what, fn, mode, tasks, options, onValue, onEnd, ArrayBuffer.isView(packed));
     return result;
   }
 
   /** One chunk of an imap: resolves with its results. */
-  private chunk(fn: AnyFunction | TargetRef, items: unknown[], options: TaskOptions | undefined): Promise<unknown[]> {
+  private chunk(fn: AnyFunction | TargetRef, items: unknown[], options: TaskOptions | undefined, progress: ProgressReporter | null): Promise<unknown[]> {
     this.#run.check('Pool.imap');
     return new Promise((resolve, reject) => {
       let values: unknown[] = [];
-      this.submit('Pool.imap', fn, MAP, [items], options, (_i, v) => (values = v as unknown[]), (ok, e) => (ok ? resolve(values) : reject(e)));
+      this.submit('Pool.imap', fn, MAP, [items], options, (_i, v) => (values = v as unknown[]), (ok, e) => {
+        progress?.add(ok ? items.length : 0, ok ? 0 : items.length);
+        if (ok) resolve(values);
+        else reject(e);
+      });
     });
   }
 
-  private lazy<T>(what: string, fn: AnyFunction | TargetRef, iterable: LazyInput<unknown>, options: { chunksize?: number } & TaskOptions, ordered: boolean): IMapIterator<T> {
+  private lazy<T>(what: string, fn: AnyFunction | TargetRef, iterable: LazyInput<unknown>, options: LazyOptions & TaskOptions, ordered: boolean): IMapIterator<T> {
     this.#run.check(what);
     checkOptions(options, LAZY_OPTIONS, what);
-    return new IMapIterator<T>((items) => this.chunk(fn, items, options), this.#run.size, iterable, options.chunksize, ordered);
+    const progress = options.onProgress == null ? null : new ProgressReporter(options.onProgress);
+    return new IMapIterator<T>((items) => this.chunk(fn, items, options, progress), this.#run.size, iterable, options.chunksize, ordered);
   }
 
   // ------------------------------------------------------------------ Python's API
@@ -166,9 +195,9 @@ export class Pool extends PoolEmitter {
     return this.listAsync('Pool.mapAsync', fn, iterable, MAP, options);
   }
   /** [fn(x) for x in iterable], in order; fails with the first error. */
-  map<F extends (item: never) => unknown>(fn: F, iterable: Iterable<Parameters<F>[0]>, options?: { chunksize?: number | null } & TaskOptions): Promise<ResultOf<F>[]>;
-  map<T = unknown>(fn: TargetRef, iterable: Iterable<unknown>, options?: { chunksize?: number | null } & TaskOptions): Promise<T[]>;
-  map<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown>, options: { chunksize?: number | null } & TaskOptions = {}): Promise<T[]> {
+  map<F extends (item: never) => unknown>(fn: F, iterable: Iterable<Parameters<F>[0]>, options?: MapOptions & TaskOptions): Promise<ResultOf<F>[]>;
+  map<T = unknown>(fn: TargetRef, iterable: Iterable<unknown>, options?: MapOptions & TaskOptions): Promise<T[]>;
+  map<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown>, options: MapOptions & TaskOptions = {}): Promise<T[]> {
     return rejectOnThrow(() => this.listAsync<T>('Pool.map', fn, iterable, MAP, options).get());
   }
   starmapAsync<F extends TaskFunction>(fn: F, iterable: Iterable<Parameters<F>>, options?: ListOptions<ResultOf<F>>): AsyncResult<ResultOf<F>[]>;
@@ -177,22 +206,22 @@ export class Pool extends PoolEmitter {
     return this.listAsync('Pool.starmapAsync', fn, iterable, STARMAP, options);
   }
   /** [fn(...args) for args in iterable]. */
-  starmap<F extends TaskFunction>(fn: F, iterable: Iterable<Parameters<F>>, options?: { chunksize?: number | null } & TaskOptions): Promise<ResultOf<F>[]>;
-  starmap<T = unknown>(fn: TargetRef, iterable: Iterable<unknown[]>, options?: { chunksize?: number | null } & TaskOptions): Promise<T[]>;
-  starmap<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown[]>, options: { chunksize?: number | null } & TaskOptions = {}): Promise<T[]> {
+  starmap<F extends TaskFunction>(fn: F, iterable: Iterable<Parameters<F>>, options?: MapOptions & TaskOptions): Promise<ResultOf<F>[]>;
+  starmap<T = unknown>(fn: TargetRef, iterable: Iterable<unknown[]>, options?: MapOptions & TaskOptions): Promise<T[]>;
+  starmap<T = unknown>(fn: AnyFunction | TargetRef, iterable: Iterable<unknown[]>, options: MapOptions & TaskOptions = {}): Promise<T[]> {
     return rejectOnThrow(() => this.listAsync<T>('Pool.starmap', fn, iterable, STARMAP, options).get());
   }
 
   /** Results in order, pulling the input lazily (an endless iterable works). */
-  imap<F extends (item: never) => unknown>(fn: F, iterable: LazyInput<Parameters<F>[0]>, options?: { chunksize?: number } & TaskOptions): IMapIterator<ResultOf<F>>;
-  imap<T = unknown>(fn: TargetRef, iterable: LazyInput<unknown>, options?: { chunksize?: number } & TaskOptions): IMapIterator<T>;
-  imap<T = unknown>(fn: AnyFunction | TargetRef, iterable: LazyInput<unknown>, options: { chunksize?: number } & TaskOptions = {}): IMapIterator<T> {
+  imap<F extends (item: never) => unknown>(fn: F, iterable: LazyInput<Parameters<F>[0]>, options?: LazyOptions & TaskOptions): IMapIterator<ResultOf<F>>;
+  imap<T = unknown>(fn: TargetRef, iterable: LazyInput<unknown>, options?: LazyOptions & TaskOptions): IMapIterator<T>;
+  imap<T = unknown>(fn: AnyFunction | TargetRef, iterable: LazyInput<unknown>, options: LazyOptions & TaskOptions = {}): IMapIterator<T> {
     return this.lazy<T>('Pool.imap', fn, iterable, options, true);
   }
   /** Results as they complete, pulling the input lazily. */
-  imapUnordered<F extends (item: never) => unknown>(fn: F, iterable: LazyInput<Parameters<F>[0]>, options?: { chunksize?: number } & TaskOptions): IMapIterator<ResultOf<F>>;
-  imapUnordered<T = unknown>(fn: TargetRef, iterable: LazyInput<unknown>, options?: { chunksize?: number } & TaskOptions): IMapIterator<T>;
-  imapUnordered<T = unknown>(fn: AnyFunction | TargetRef, iterable: LazyInput<unknown>, options: { chunksize?: number } & TaskOptions = {}): IMapIterator<T> {
+  imapUnordered<F extends (item: never) => unknown>(fn: F, iterable: LazyInput<Parameters<F>[0]>, options?: LazyOptions & TaskOptions): IMapIterator<ResultOf<F>>;
+  imapUnordered<T = unknown>(fn: TargetRef, iterable: LazyInput<unknown>, options?: LazyOptions & TaskOptions): IMapIterator<T>;
+  imapUnordered<T = unknown>(fn: AnyFunction | TargetRef, iterable: LazyInput<unknown>, options: LazyOptions & TaskOptions = {}): IMapIterator<T> {
     return this.lazy<T>('Pool.imapUnordered', fn, iterable, options, false);
   }
 

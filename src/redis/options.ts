@@ -19,6 +19,8 @@ export interface RedisTuning {
   eventsMaxLen?: number;
   /** ms between passes that read the stored state of chunks whose completion was not heard (default 5,000). */
   reconcileInterval?: number;
+  /** ms a pool waits for Redis at its start before its calls fail saying Redis cannot be reached (default 10,000). */
+  connectTimeout?: number;
 }
 
 export interface RedisOptions extends RedisTuning {
@@ -34,9 +36,10 @@ export interface Tuning {
   maxStalledCount: number;
   eventsMaxLen: number;
   reconcileInterval: number;
+  connectTimeout: number;
 }
 
-const TUNING = ['lockDuration', 'stalledInterval', 'maxStalledCount', 'eventsMaxLen', 'reconcileInterval'] as const;
+const TUNING = ['lockDuration', 'stalledInterval', 'maxStalledCount', 'eventsMaxLen', 'reconcileInterval', 'connectTimeout'] as const;
 export const REDIS_OPTIONS = ['url', 'queue', ...TUNING];
 
 export function tuningOf(o: RedisTuning, what: string): Tuning {
@@ -47,6 +50,7 @@ export function tuningOf(o: RedisTuning, what: string): Tuning {
     maxStalledCount: pick('maxStalledCount', 3),
     eventsMaxLen: pick('eventsMaxLen', 100_000),
     reconcileInterval: pick('reconcileInterval', 5_000),
+    connectTimeout: pick('connectTimeout', 10_000),
   };
   return t;
 }

@@ -14,6 +14,7 @@ import { describeTarget } from '../targets/describe.js';
 import { loadBullMQ } from './bullmq.js';
 import { decodeResult, jobData } from './job.js';
 import type { Connection, Tuning } from './options.js';
+import { within } from '../util/promised.js';
 
 /**
  * A job is removed once its result is read; one whose result nobody reads (its call was stopped
@@ -59,6 +60,8 @@ export class RedisScheduler implements Scheduler {
   #toRemove: string[] = [];
   #removing: Promise<void> = Promise.resolve();
   #state: 'running' | 'closed' | 'terminated' | 'broken' = 'running';
+  /** Every Redis client this pool opened: disconnected if Redis cannot be reached in time. */
+  readonly #clients: { disconnect(): unknown }[] = [];
   #brokenBy: Error | null = null;
   #seq = 0;
   #completed = 0;
@@ -76,8 +79,16 @@ export class RedisScheduler implements Scheduler {
     if (settings.maxtasksperchild) throw new TypeError('Pool: maxtasksperchild is not supported by the Redis backend');
     // The size the pool is told (processes) sets its default chunking, as CPython's.
     this.size = settings.processes ?? 1;
-    this.#link = this.connect();
-    this.#link.catch((e: unknown) => this.breakPool(e instanceof Error ? e : new ProcessError(String(e))));
+    // Redis that cannot be reached fails the pool's calls after connectTimeout (its clients
+    // would otherwise retry for ever, and the calls wait with them).
+    const ms = target.tuning.connectTimeout;
+    this.#link = within(this.connect(), ms, () => {
+      throw new ProcessError(`Pool: cannot reach Redis for queue '${target.queue}' within ${ms} ms (is redis-server running at that address?)`);
+    });
+    this.#link.catch((e: unknown) => {
+      this.breakPool(e instanceof Error ? e : new ProcessError(String(e)));
+      for (const client of this.#clients) void Promise.resolve(client.disconnect()).catch(() => {});
+    });
     this.#reconciler = setInterval(() => void this.reconcile().catch(() => {}), target.tuning.reconcileInterval);
     this.#reconciler.unref();
   }
@@ -85,12 +96,17 @@ export class RedisScheduler implements Scheduler {
   private async connect(): Promise<Link> {
     const { Queue, QueueEvents } = await loadBullMQ('Pool');
     const { connection, queue: name, tuning } = this.target;
-    const queue = new Queue(name, { connection, streams: { events: { maxLen: tuning.eventsMaxLen } } });
+    const { Redis } = await import('ioredis');
+    // The queue's client is ours, so that it can be stopped while it is still trying to connect.
+    const client = new Redis(connection);
+    client.on('error', () => {});
+    this.#clients.push(client);
+    const queue = new Queue(name, { connection: client, streams: { events: { maxLen: tuning.eventsMaxLen } } });
     queue.on('error', () => {});
     await queue.waitUntilReady();
     // The events from now on: the stream's last id before any job of ours is added.
-    const { Redis } = await import('ioredis');
     const probe = new Redis({ ...connection, lazyConnect: true });
+    this.#clients.push(probe);
     let last = '0-0';
     try {
       await probe.connect();
@@ -100,6 +116,7 @@ export class RedisScheduler implements Scheduler {
       probe.disconnect();
     }
     const events = new QueueEvents(name, { connection, lastEventId: last });
+    this.#clients.push(events);
     events.on('error', () => {});
     events.on('completed', ({ jobId, returnvalue }) => this.onCompleted(jobId, returnvalue as unknown));
     events.on('failed', ({ jobId, failedReason }) => this.onFailed(jobId, failedReason));
@@ -307,6 +324,8 @@ export class RedisScheduler implements Scheduler {
     await Promise.all([...this.#orphans].map((id) => link.queue.remove(id).catch(() => 0)));
     await this.#removing;
     await Promise.all([link.events.close(), link.queue.close()]);
+    // (The queue's client is ours: BullMQ leaves a client it was given open.)
+    for (const client of this.#clients) client.disconnect();
   }
 
   stats(): PoolStats {
