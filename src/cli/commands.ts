@@ -2,13 +2,10 @@
 // registers its arguments and its action on the program; main.ts knows nothing else of it.
 // The Redis backend's `worker` command (run on each worker machine) registers here too, from
 // its own file, beside `map`.
-import type { Command } from 'commander';
+import type { CliCommand } from './errors.js';
 import { mapCommand } from './map.js';
 import { registerWorker } from './worker.js';
 
-export interface CliCommand {
-  name: string;
-  register(program: Command): void;
-}
+export type { CliCommand };
 
 export const commands: CliCommand[] = [mapCommand, { name: 'worker', register: registerWorker }];

@@ -4,8 +4,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { StartMethod } from '../process/runtime.js';
-import type { CliCommand } from './commands.js';
-import { CliError } from './errors.js';
+import { CliError, type CliCommand } from './errors.js';
 import { runMap, type OnError } from './run-map.js';
 import type { TaskSpec } from './task.js';
 
