@@ -224,10 +224,12 @@ export class SocketConnection {
     this.#closed = true;
     const s = this.#socket;
     s.end(() => s.destroy());
-    // A peer that never reads must not keep the socket open for ever (nor the timer keep the
-    // socket in memory once it has closed).
-    const linger = setTimeout(() => s.destroy(), LINGER_MS).unref();
-    s.once('close', () => clearTimeout(linger));
+    // A peer that never reads must not keep the socket open for ever: bytes still queued get
+    // LINGER_MS to leave (nothing queued: the FIN goes at once, and the socket with it).
+    if (s.writableLength > 0 || s.connecting) {
+      const linger = setTimeout(() => s.destroy(), LINGER_MS).unref();
+      s.once('close', () => clearTimeout(linger));
+    }
     this.#inbox.close();
   }
   [Symbol.dispose](): void {
