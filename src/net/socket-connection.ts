@@ -16,7 +16,7 @@ import { describe, timeoutMs } from '../util/options.js';
 import { within } from '../util/promised.js';
 import { coalesced, frameHeader, frameSmall } from './framing.js';
 import type { FrameChannel } from './handshake.js';
-import { AS_IS, Inbox, type Use } from './inbox.js';
+import { AS_IS, Inbox, type Hold, type Use } from './inbox.js';
 import { decodeFromSocket, encodeForSocket } from './wire-codec.js';
 import { checkWaitOptions, type WaitOptions } from './options.js';
 import type { NodeBuffer } from '../util/node-types.js';
@@ -30,24 +30,16 @@ export class SocketConnection {
   #socket: Socket;
   #inbox: Inbox;
   #closed = false;
-  #refs = 0;
   /** The socket is ref'd while anything waits on it (the Inbox's receivers, a pending write). */
-  #hold = {
-    ref: (): void => {
-      if (this.#refs++ === 0) this.#socket.ref();
-    },
-    unref: (): void => {
-      if (--this.#refs === 0) this.#socket.unref();
-    },
-  };
+  #hold: SocketHold;
   /** The codec used by send/recv (another serializer would plug in here). */
   #encode: (v: unknown, what: string) => Buffer = encodeForSocket;
   #decode: (b: Buffer) => unknown = decodeFromSocket;
-  #recv: Use<unknown> = (f) => this.#decode(f);
 
   /** @internal Made by Listener and Client around a socket (connected, or still connecting: the handshake's first read waits for it). */
   constructor(socket: Socket, maxMessageSize: number) {
     this.#socket = socket;
+    this.#hold = new SocketHold(socket);
     this.#inbox = new Inbox(socket, maxMessageSize, this.#hold);
     // The handshake's small frames must never wait for Nagle's algorithm and a delayed ACK
     // (a no-op on a Unix socket).
@@ -164,7 +156,7 @@ export class SocketConnection {
 
   /** The next object sent with send(); EOFError once the other end has closed and all is read. */
   recv(options?: WaitOptions): Promise<unknown> {
-    return this.#take('recv', options, this.#recv);
+    return this.#take('recv', options, this.#decode);
   }
 
   /** The next message as bytes; over maxlength: an error, and the connection closes (as Python). */
@@ -257,6 +249,21 @@ export class SocketConnection {
 
   toString(): string {
     return `<SocketConnection ${this.#closed ? 'closed' : 'rw'}>`;
+  }
+}
+
+/** Counts what waits on a socket: ref'd from the first to the last (methods, not closures: one object per connection). */
+class SocketHold implements Hold {
+  #socket: Socket;
+  #refs = 0;
+  constructor(socket: Socket) {
+    this.#socket = socket;
+  }
+  ref(): void {
+    if (this.#refs++ === 0) this.#socket.ref();
+  }
+  unref(): void {
+    if (--this.#refs === 0) this.#socket.unref();
   }
 }
 
