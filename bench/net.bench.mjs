@@ -76,18 +76,23 @@ async function rawPeer(mode, fn) {
   }
 }
 
-/** Resolves once `n` more bytes have arrived on s. */
+/**
+ * Resolves once `n` more bytes have arrived on s; rejects on a socket error (unhandled, one
+ * would end the bench, and its exit would wait for the never-ending Listener children).
+ */
 function bytes(s, n) {
-  return new Promise((r) => {
+  return new Promise((r, reject) => {
     let got = 0;
     const on = (d) => {
       got += d.length;
       if (got >= n) {
         s.off('data', on);
+        s.off('error', reject);
         r();
       }
     };
     s.on('data', on);
+    s.on('error', reject);
   });
 }
 
@@ -102,6 +107,8 @@ function rawNodeConnect() {
     const one = async () => {
       const t = performance.now();
       const s = connect({ port, host: '127.0.0.1', noDelay: true });
+      let failed = null;
+      s.on('error', (e) => (failed = e));
       const closed = new Promise((r) => s.once('close', r));
       await bytes(s, 67);
       s.write(Buffer.alloc(119, 1));
@@ -109,6 +116,7 @@ function rawNodeConnect() {
       s.end(Buffer.alloc(13, 1));
       const us = (performance.now() - t) * 1000;
       await closed;
+      if (failed) throw failed;
       return us;
     };
     for (let i = 0; i < CONNECT_WARM; i++) await one();
@@ -122,6 +130,8 @@ function rawNodeConnect() {
 function rawNodeEcho() {
   return rawPeer('echo', async (port) => {
     const s = connect({ port, host: '127.0.0.1', noDelay: true });
+    let failed = null;
+    s.on('error', (e) => (failed = e));
     await new Promise((r) => s.once('connect', r));
     const msg = Buffer.alloc(68, 1);
     const once = () => {
@@ -137,6 +147,7 @@ function rawNodeEcho() {
       s.once('close', r);
       s.end();
     });
+    if (failed) throw failed;
     return ECHOES / secs;
   });
 }
