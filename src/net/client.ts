@@ -32,7 +32,7 @@ export async function Client(address: Address, options?: ClientOptions): Promise
   try {
     if (key === null) {
       await within(connected(socket), ms, () => {
-        throw new TimeoutError(`Client: could not connect within ${ms} ms`);
+        throw new TimeoutError(`Client: could not connect within ${Math.round(ms)} ms`);
       }, signal);
       conn.skipHandshake();
     } else {

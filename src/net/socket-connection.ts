@@ -77,7 +77,7 @@ export class SocketConnection {
   async authenticate(handshake: (ch: FrameChannel) => Promise<void>, ms: number, signal?: AbortSignal): Promise<void> {
     const done = handshake(this);
     await (ms < 0 && !signal ? done : within(done, ms, () => {
-      throw new TimeoutError(this.#socket.connecting ? `could not connect within ${ms} ms` : `the authentication handshake did not finish within ${ms} ms`);
+      throw new TimeoutError(this.#socket.connecting ? `could not connect within ${Math.round(ms)} ms` : `the authentication handshake did not finish within ${Math.round(ms)} ms`);
     }, signal));
     this.#inbox.handshakeDone();
   }
