@@ -8,7 +8,7 @@ usage: python3 cpython_bench.py start <fork|forkserver|spawn> <count>
        python3 cpython_bench.py poolmap <items> <chunksize: 0 for the default> [repeat: median of that many maps]
        python3 cpython_bench.py poolapply <count>
        python3 cpython_bench.py transfer <queue|simple|pipe> <count> <bytes: 0 for 256-char strings>
-       python3 cpython_bench.py net <connect|echo> <count>
+       python3 cpython_bench.py net <connect|echo> <count> [warm-up count]
 prints one JSON line: {"us_per_op": ...} or {"per_sec": ...}
 """
 import json
@@ -225,8 +225,8 @@ def net_server(addr_q, key):
                     pass
 
 
-def net(kind, n):
-    """connect: median us of Client() with an authkey to a Listener in a child; echo: 64-byte round trips/s."""
+def net(kind, n, warm):
+    """connect: median us of Client() with an authkey to a Listener in a child; echo: 64-byte round trips/s (after `warm` of each)."""
     from multiprocessing.connection import Client
     ctx = mp.get_context("fork")
     q = ctx.SimpleQueue()
@@ -235,7 +235,7 @@ def net(kind, n):
     addr = q.get()
     try:
         if kind == "connect":
-            for _ in range(20):
+            for _ in range(warm):
                 Client(addr, authkey=b"bench").close()
             xs = []
             for _ in range(n):
@@ -247,7 +247,7 @@ def net(kind, n):
             return xs[n // 2]
         c = Client(addr, authkey=b"bench")
         msg = bytes(64)
-        for _ in range(200):
+        for _ in range(warm):
             c.send_bytes(msg)
             c.recv_bytes()
         t = time.perf_counter()
@@ -280,7 +280,7 @@ if __name__ == "__main__":
     elif what == "transfer":
         print(json.dumps({"per_sec": transfer(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))}))
     elif what == "net":
-        r = net(sys.argv[2], int(sys.argv[3]))
+        r = net(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 20)
         print(json.dumps({"us_per_op": r} if sys.argv[2] == "connect" else {"per_sec": r}))
     elif what == "reads":
         print(json.dumps({"per_sec": reads(sys.argv[2], int(sys.argv[3]))}))

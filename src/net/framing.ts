@@ -9,7 +9,8 @@ import { FrameError } from '../errors.js';
 export const HANDSHAKE_FRAME_MAX = 256;
 /** CPython concatenates header and payload up to this size (one write: no Nagle delay). */
 const COALESCE_MAX = 16384;
-
+/** A frame may be handed over as a view of a chunk at most this much bigger than itself (its header, a little more). */
+const VIEW_SLACK = 64;
 
 /** The header for a message of n bytes. */
 export function frameHeader(n: number): Buffer {
@@ -24,14 +25,18 @@ export function frameHeader(n: number): Buffer {
   return h;
 }
 
-/** The pieces to write for one message: one buffer when small (as CPython), else header + body. */
-export function framed(payload: Uint8Array): Uint8Array[] {
+/** One message as a single buffer (header + copy of the payload): what is written when it is small, as CPython does. */
+export function frameSmall(payload: Uint8Array): Buffer {
   const n = payload.byteLength;
-  if (n > COALESCE_MAX) return [frameHeader(n), payload];
   const out = Buffer.allocUnsafe(4 + n);
   out.writeInt32BE(n, 0);
   out.set(payload, 4);
-  return [out];
+  return out;
+}
+
+/** Whether a payload is written as one buffer (frameSmall) or as header + payload (no copy of a big body). */
+export function coalesced(n: number): boolean {
+  return n <= COALESCE_MAX;
 }
 
 /** Incremental parser of incoming chunks into whole frames. */
@@ -63,7 +68,10 @@ export class FrameReader {
   next(max: number): Buffer | null {
     if (this.#body < 0) {
       if (this.#buffered < 4) return null;
-      const n = this.#peek(4).readInt32BE(0);
+      // The header is read in place when the first chunk holds it (no view allocated).
+      const first = this.#chunks[0];
+      const inFirst = first.length - this.#head >= 4;
+      const n = inFirst ? first.readInt32BE(this.#head) : this.#peek(4).readInt32BE(0);
       if (n === -1) {
         if (this.#buffered < 12) return null;
         const big = this.#peek(12).readBigUInt64BE(4);
@@ -95,19 +103,31 @@ export class FrameReader {
   }
 
   #skip(n: number): void {
-    this.#take(n);
+    const first = this.#chunks[0];
+    if (first.length - this.#head < n) {
+      this.#take(n);
+      return;
+    }
+    this.#head += n;
+    this.#buffered -= n;
+    if (this.#head === first.length) this.#dropFirst();
   }
 
-  /** Consumes n bytes. A frame smaller than the chunk it sits in is copied (a small message must not pin a 64 KiB read). */
+  /**
+   * Consumes n bytes. A frame that is (nearly) all of the chunk it sits in is handed over as a
+   * view of it (a read's chunk is its own allocation, sized to what was read); a frame smaller
+   * than its chunk is copied (a small message must not pin a 64 KiB read).
+   */
   #take(n: number): Buffer {
     this.#buffered -= n;
     const first = this.#chunks[0];
     if (n === 0) return Buffer.alloc(0);
-    if (this.#head === 0 && first.length === n) {
-      this.#chunks.shift();
-      return first;
-    }
     const avail = first.length - this.#head;
+    if (avail === n && first.length - n <= VIEW_SLACK) {
+      const view = n === first.length ? first : first.subarray(this.#head);
+      this.#dropFirst();
+      return view;
+    }
     if (avail >= n) {
       const out = Buffer.allocUnsafe(n);
       first.copy(out, 0, this.#head, this.#head + n);

@@ -1,87 +1,56 @@
 // SocketConnection: what Listener.accept() and Client() give, a Connection over a TCP or Unix
 // socket speaking CPython's multiprocessing.connection wire format. It has the methods of a
 // Pipe's Connection (all async: a socket has no honest Sync twin here, as the event loop owns
-// it) and works with mp.wait(). It owns the socket, the incoming frames (parsed as they
-// arrive, each checked against maxMessageSize from its header alone) and the flow control
-// (the socket is paused while more than HIGH_WATER bytes of whole frames wait to be read, so a
-// fast sender meets TCP's backpressure instead of filling our memory). The socket is unref'd
+// it) and works with mp.wait(). It owns the socket and the sending; the incoming frames, the
+// end of the stream and the waiting receivers are its Inbox (inbox.ts). The socket is unref'd
 // except while a call waits on it or a write is pending: as in Python, an idle connection does
 // not keep the program running, a pending send does.
+// Sends and receives are the hot path of an echo: a send whose bytes reach the kernel at once
+// (libuv tries the write synchronously) resolves without a write callback, a frame already
+// received is handed over without waiting, and neither allocates a closure or a timer.
 import type { Socket } from 'node:net';
 import { SEND } from '../codec/codec.js';
-import { BufferTooShortError, EOFError, FrameError, TimeoutError, ValueError } from '../errors.js';
+import { BufferTooShortError, TimeoutError, ValueError } from '../errors.js';
 import { WAITABLE, type WaitTarget } from '../process/waitable.js';
-import { deadlineOf, describe, remaining, timeoutMs } from '../util/options.js';
-import { FrameReader, HANDSHAKE_FRAME_MAX, framed } from './framing.js';
+import { describe, timeoutMs } from '../util/options.js';
+import { within } from '../util/promised.js';
+import { coalesced, frameHeader, frameSmall } from './framing.js';
 import type { FrameChannel } from './handshake.js';
+import { AS_IS, Inbox, type Hold, type Use } from './inbox.js';
 import { decodeFromSocket, encodeForSocket } from './wire-codec.js';
 import { checkWaitOptions, type WaitOptions } from './options.js';
 import type { NodeBuffer } from '../util/node-types.js';
-import { promised } from '../util/promised.js';
 import type { ConnectionLike } from '../connection/interface.js';
 
-const HIGH_WATER = 4 << 20;
-const LOW_WATER = 1 << 20;
-const NOT_YET = Symbol('not yet');
 const DONE = Promise.resolve();
 const EMPTY = Buffer.alloc(0);
-type Check<T> = () => T | typeof NOT_YET;
-interface Taker {
-  what: string;
-  use(f: Buffer): unknown;
-  resolve(v: unknown): void;
-  reject(e: unknown): void;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | null;
-}
+/** How long close() lets a peer that never reads keep the socket before dropping it. */
+const LINGER_MS = 10_000;
 
 export class SocketConnection implements ConnectionLike {
   #socket: Socket;
-  #reader = new FrameReader();
-  #frames: Buffer[] = [];
-  #head = 0;
-  #queued = 0;
-  #paused = false;
-  #max: number;
-  #handshaking = true;
-  #handshakeDeadline = -1;
-  #eof = false;
-  #error: Error | null = null;
+  #inbox: Inbox;
   #closed = false;
-  #waiters = new Set<() => void>();
-  #takers: Taker[] = [];
-  /** The waiting takers hold one ref on the socket (taken and given back once, however re-entered). */
-  #takersHold = false;
-  #refs = 0;
+  /** The socket is ref'd while anything waits on it (the Inbox's receivers, a pending write). */
+  #hold: SocketHold;
   /** The codec used by send/recv (another serializer would plug in here). */
   #encode: (v: unknown, what: string) => Buffer = encodeForSocket;
   #decode: (b: Buffer) => unknown = decodeFromSocket;
 
-  /** @internal Made by Listener and Client around a connected socket. */
+  /** @internal Made by Listener and Client around a socket (connected, or still connecting: the handshake's first read waits for it). */
   constructor(socket: Socket, maxMessageSize: number) {
     this.#socket = socket;
-    this.#max = maxMessageSize;
+    this.#hold = new SocketHold(socket);
+    this.#inbox = new Inbox(socket, maxMessageSize, this.#hold);
     // The handshake's small frames must never wait for Nagle's algorithm and a delayed ACK
     // (a no-op on a Unix socket).
     socket.setNoDelay(true);
     socket.unref();
-    socket.on('data', (chunk: Buffer) => {
-      this.#reader.push(chunk);
-      this.#pump();
-    });
-    socket.on('end', () => {
-      this.#eof = true;
-      if (this.#reader.partial && !this.#error) this.#error = Object.assign(new EOFError('the other end closed the connection in the middle of a message'), { code: 'EPROTO' });
-      this.#wake();
-    });
-    socket.on('error', (e) => {
-      this.#error ??= e;
-      this.#wake();
-    });
-    socket.on('close', () => {
-      this.#eof = true;
-      this.#wake();
-    });
+    const inbox = this.#inbox;
+    socket.on('data', (chunk: Buffer) => inbox.push(chunk));
+    socket.on('end', () => inbox.end());
+    socket.on('error', (e) => inbox.fail(e));
+    socket.on('close', () => inbox.gone());
   }
 
   /** @internal Switches the codec (for another serializer, e.g. pickle for Python peers). */
@@ -102,63 +71,71 @@ export class SocketConnection implements ConnectionLike {
 
   // ---- the handshake's view (FrameChannel) -------------------------------------------------
 
-  /** @internal Runs `handshake` with a deadline; after it, frames are parsed with maxMessageSize. */
-  async authenticate(handshake: (ch: FrameChannel) => Promise<void>, ms: number): Promise<void> {
-    this.#handshakeDeadline = deadlineOf(ms);
-    await handshake(this);
-    this.#handshaking = false;
-    this.#pump();
+  /**
+   * @internal Runs `handshake` within ms (-1: no limit; a signal's abort ends it too); after
+   * it, frames are parsed with maxMessageSize. One timer for the whole handshake.
+   */
+  async authenticate(handshake: (ch: FrameChannel) => Promise<void>, ms: number, signal?: AbortSignal): Promise<void> {
+    const done = handshake(this);
+    await (ms < 0 && !signal ? done : within(done, ms, () => {
+      throw new TimeoutError(this.#socket.connecting ? `could not connect within ${Math.round(ms)} ms` : `the authentication handshake did not finish within ${Math.round(ms)} ms`);
+    }, signal));
+    this.#inbox.handshakeDone();
   }
   /** @internal Ends the handshake phase without one (no authkey). */
   skipHandshake(): void {
-    this.#handshaking = false;
-    this.#pump();
+    this.#inbox.handshakeDone();
   }
   /** @internal */
   readHandshakeFrame(): Promise<Buffer> {
-    const ms = remaining(this.#handshakeDeadline);
-    return this.#until(() => this.#nextFrame('handshake') as Buffer | typeof NOT_YET, ms, undefined, () => {
-      throw new TimeoutError(`the authentication handshake did not finish within the handshake timeout`);
-    });
+    if (this.#closed) return Promise.reject(new ValueError('handshake: the connection is closed'));
+    return this.#inbox.take('handshake', undefined, AS_IS);
   }
-  writeFrame(payload: Uint8Array): void {
-    for (const p of framed(payload)) this.#socket.write(p);
+  /** @internal */
+  receivedFrame(): Buffer | null {
+    return this.#closed ? null : this.#inbox.takeNow('handshake');
+  }
+  /** @internal */
+  writeFrames(...payloads: Uint8Array[]): void {
+    this.#socket.write(payloads.length === 1 ? frameSmall(payloads[0]) : Buffer.concat(payloads.map(frameSmall)));
   }
 
   // ---- sending --------------------------------------------------------------------------
 
   /** Sends an object (encoded with this package's codec: Python cannot read it, see recvBytes). */
   send(obj: unknown): Promise<void> {
-    return promised(() => {
+    try {
       this.#check('send');
       return this.#write(this.#encode(obj, 'send'));
-    });
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** Sends the bytes of buf[offset .. offset + size] as one message (Python's send_bytes; offset and size in bytes). */
   sendBytes(buf: ArrayBufferView, offset?: number, size?: number): Promise<void> {
-    return promised(() => {
+    try {
       this.#check('sendBytes');
       return this.#write(slice(buf, offset, size));
-    });
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   #write(payload: Uint8Array): Promise<void> {
     const s = this.#socket;
-    if (this.#error && s.destroyed) return Promise.reject(this.#error);
-    const parts = framed(payload);
-    if (parts.length === 1 && s.writableLength === 0 && !s.connecting) {
+    const error = this.#inbox.error;
+    if (error && s.destroyed) return Promise.reject(error);
+    if (coalesced(payload.byteLength)) {
+      const idle = s.writableLength === 0 && !s.connecting;
+      s.write(frameSmall(payload));
       // Usually the write completes at once (libuv tries it synchronously): then the bytes are
       // in the kernel, as after Python's send_bytes, and no callback is needed.
-      s.write(parts[0]);
-      if (s.writableLength === 0) return DONE;
-      return this.#flushed();
-    }
-    if (parts.length === 1) s.write(parts[0]);
-    else {
+      if (idle && s.writableLength === 0) return DONE;
+    } else {
       s.cork();
-      s.write(parts[0]);
-      s.write(parts[1]);
+      s.write(frameHeader(payload.byteLength));
+      s.write(payload);
       s.uncork();
     }
     return this.#flushed();
@@ -167,10 +144,10 @@ export class SocketConnection implements ConnectionLike {
   /** Resolves once everything written so far has gone to the kernel (an empty write's callback comes after the others'). */
   #flushed(): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#ref();
+      this.#hold.ref();
       this.#socket.write(EMPTY, (err?: Error | null) => {
-        this.#unref();
-        if (err) reject(this.#error ?? err);
+        this.#hold.unref();
+        if (err) reject(this.#inbox.error ?? err);
         else resolve();
       });
     });
@@ -180,14 +157,15 @@ export class SocketConnection implements ConnectionLike {
 
   /** The next object sent with send(); EOFError once the other end has closed and all is read. */
   recv(options?: WaitOptions): Promise<unknown> {
-    return this.#take('recv', options, (f) => this.#decode(f));
+    return this.#take('recv', options, this.#decode);
   }
 
   /** The next message as bytes; over maxlength: an error, and the connection closes (as Python). */
   recvBytes(maxlength?: number | null, options?: WaitOptions): Promise<NodeBuffer> {
-    if (maxlength != null && !(Number.isInteger(maxlength) && maxlength >= 0)) return Promise.reject(new ValueError(`recvBytes: maxlength must be a non-negative integer, got ${describe(maxlength)}`));
+    if (maxlength == null) return this.#take('recvBytes', options, AS_IS);
+    if (!(Number.isInteger(maxlength) && maxlength >= 0)) return Promise.reject(new ValueError(`recvBytes: maxlength must be a non-negative integer, got ${describe(maxlength)}`));
     return this.#take('recvBytes', options, (f) => {
-      if (maxlength != null && f.length > maxlength) {
+      if (f.length > maxlength) {
         this.close();
         throw Object.assign(new Error(`recvBytes: a message of ${f.length} bytes is longer than maxlength ${maxlength}; the connection is closed`), { code: 'EMSGSIZE' });
       }
@@ -207,191 +185,27 @@ export class SocketConnection implements ConnectionLike {
     });
   }
 
+  #take<T>(what: string, options: WaitOptions | undefined, use: Use<T>): Promise<T> {
+    try {
+      this.#check(what);
+      return this.#inbox.take(what, options === undefined ? undefined : checkWaitOptions(options, what), use);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
   /** Whether there is something to read: now (no timeout), within timeout ms, or ever (null). */
   poll(timeout?: number | null, options?: WaitOptions): Promise<boolean> {
-    return promised(() => {
+    try {
       this.#check('poll');
       const ms = timeout === undefined ? 0 : timeoutMs(timeout, 'poll');
-      return this.#until(() => (this.#ready() ? true : NOT_YET), ms, checkWaitOptions(options, 'poll'), () => false);
-    });
-  }
-
-  /**
-   * The next frame, through `use`. Waiting takers queue in call order and are served as frames
-   * arrive (a cheap path: no timer, one record per call); an abort takes its taker out.
-   */
-  #take<T>(what: string, options: WaitOptions | undefined, use: (f: Buffer) => T): Promise<T> {
-    return promised(() => {
-      this.#check(what);
-      const signal = checkWaitOptions(options, what);
-      if (this.#takers.length === 0) {
-        const f = this.#nextFrame(what);
-        if (f !== NOT_YET) return Promise.resolve(use(f));
-      }
-      signal?.throwIfAborted();
-      return new Promise<T>((resolve, reject) => {
-        const t: Taker = { what, use, resolve: resolve as (v: unknown) => void, reject, signal, onAbort: null };
-        if (signal) {
-          t.onAbort = () => {
-            const i = this.#takers.indexOf(t);
-            if (i >= 0) this.#takers.splice(i, 1);
-            this.#settled(t);
-            reject(signal.reason);
-          };
-          signal.addEventListener('abort', t.onAbort, { once: true });
-        }
-        this.#takers.push(t);
-        if (!this.#takersHold) {
-          this.#takersHold = true;
-          this.#ref();
-        }
-      });
-    });
-  }
-
-  /** Serves waiting takers in order while frames (or the reason there will be none) are there. */
-  #serve(): void {
-    while (this.#takers.length > 0) {
-      const t = this.#takers[0];
-      let f: Buffer | typeof NOT_YET;
-      let v: unknown;
-      try {
-        f = this.#nextFrame(t.what);
-        if (f === NOT_YET) return;
-        this.#takers.shift();
-        v = t.use(f);
-      } catch (e) {
-        if (this.#takers[0] === t) this.#takers.shift();
-        this.#settled(t);
-        t.reject(e);
-        continue;
-      }
-      this.#settled(t);
-      t.resolve(v);
-    }
-  }
-  #settled(t: Taker): void {
-    if (t.onAbort) t.signal!.removeEventListener('abort', t.onAbort);
-    if (this.#takers.length === 0 && this.#takersHold) {
-      this.#takersHold = false;
-      this.#unref();
-    }
-  }
-
-  /** A whole frame, NOT_YET, or the reason there will be none (error, EOF, closed). */
-  #nextFrame(what: string): Buffer | typeof NOT_YET {
-    // During the handshake frames are parsed one at a time: the next may already be buffered.
-    if (this.#handshaking && this.#head === this.#frames.length) this.#parse();
-    if (this.#head < this.#frames.length) {
-      const f = this.#frames[this.#head];
-      this.#frames[this.#head++] = undefined as unknown as Buffer;
-      if (this.#head > 1024 && this.#head * 2 > this.#frames.length) {
-        this.#frames = this.#frames.slice(this.#head);
-        this.#head = 0;
-      }
-      this.#queued -= f.length;
-      if (this.#paused && this.#queued < LOW_WATER) {
-        this.#paused = false;
-        this.#socket.resume();
-      }
-      return f;
-    }
-    if (this.#closed) throw new ValueError(`${what}: the connection is closed`);
-    if (this.#error) throw this.#error;
-    if (this.#eof) throw new EOFError();
-    return NOT_YET;
-  }
-
-  #ready(): boolean {
-    return this.#head < this.#frames.length || this.#eof || this.#error !== null || this.#closed;
-  }
-
-  /** Parses what has arrived into frames (one at a time during the handshake). */
-  #parse(): void {
-    try {
-      for (;;) {
-        if (this.#handshaking && this.#head < this.#frames.length) break;
-        const f = this.#reader.next(this.#handshaking ? HANDSHAKE_FRAME_MAX : this.#max);
-        if (f === null) break;
-        this.#frames.push(f);
-        this.#queued += f.length;
-      }
+      return this.#inbox.whenReady(ms, checkWaitOptions(options, 'poll'));
     } catch (e) {
-      const fe = e as FrameError;
-      this.#error ??= Object.assign(new Error(`${this.#handshaking ? 'handshake: ' : ''}${fe.message}; the connection is closed`), { code: fe.code });
-      this.#socket.destroy();
+      return Promise.reject(e);
     }
   }
 
-  #pump(): void {
-    this.#parse();
-    if (!this.#paused && this.#queued > HIGH_WATER) {
-      this.#paused = true;
-      this.#socket.pause();
-    }
-    this.#wake();
-  }
-
-  // ---- waiting --------------------------------------------------------------------------
-
-  /** Resolves with check()'s value once it has one (re-checked on every event), or onTimeout() after ms. */
-  #until<T>(check: Check<T>, ms: number, signal: AbortSignal | undefined, onTimeout: () => T): Promise<T> {
-    const v = check();
-    if (v !== NOT_YET) return Promise.resolve(v);
-    if (ms === 0) return Promise.resolve().then(onTimeout);
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<T>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const finish = (fn: () => void) => {
-        this.#waiters.delete(waiter);
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.#unref();
-        fn();
-      };
-      let busy = false; // check() may close the connection, which wakes this waiter again
-      const waiter = () => {
-        if (busy) return;
-        busy = true;
-        let r: T | typeof NOT_YET;
-        try {
-          r = check();
-        } catch (e) {
-          finish(() => reject(e));
-          return;
-        } finally {
-          busy = false;
-        }
-        if (r !== NOT_YET) finish(() => resolve(r as T));
-      };
-      const onAbort = () => finish(() => reject(signal!.reason));
-      this.#ref();
-      this.#waiters.add(waiter);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (ms > 0) {
-        timer = setTimeout(() => {
-          finish(() => {
-            try {
-              resolve(onTimeout());
-            } catch (e) {
-              reject(e);
-            }
-          });
-        }, ms);
-      }
-    });
-  }
-
-  #wake(): void {
-    if (this.#takers.length > 0) this.#serve();
-    if (this.#waiters.size > 0) for (const w of [...this.#waiters]) w();
-  }
-  #ref(): void {
-    if (this.#refs++ === 0) this.#socket.ref();
-  }
-  #unref(): void {
-    if (--this.#refs === 0) this.#socket.unref();
-  }
+  // ---- lifetime -------------------------------------------------------------------------
 
   #check(what: string): void {
     if (this.#closed) throw new ValueError(`${what}: the connection is closed`);
@@ -403,12 +217,13 @@ export class SocketConnection implements ConnectionLike {
     this.#closed = true;
     const s = this.#socket;
     s.end(() => s.destroy());
-    // A peer that never reads must not keep the socket open for ever.
-    setTimeout(() => s.destroy(), 10_000).unref();
-    this.#frames = [];
-    this.#head = 0;
-    this.#queued = 0;
-    this.#wake();
+    // A peer that never reads must not keep the socket open for ever: bytes still queued get
+    // LINGER_MS to leave (nothing queued: the FIN goes at once, and the socket with it).
+    if (s.writableLength > 0 || s.connecting) {
+      const linger = setTimeout(() => s.destroy(), LINGER_MS).unref();
+      s.once('close', () => clearTimeout(linger));
+    }
+    this.#inbox.close();
   }
   [Symbol.dispose](): void {
     this.close();
@@ -421,14 +236,12 @@ export class SocketConnection implements ConnectionLike {
   destroy(): void {
     this.#closed = true;
     this.#socket.destroy();
-    this.#wake();
+    this.#inbox.close();
   }
 
   [WAITABLE](): WaitTarget {
     this.#check('wait');
-    // A wait() that another object won leaves this registration behind; it goes at this
-    // connection's next event (a message, EOF, close) and holds the socket ref'd until then.
-    return { ready: () => this.#ready(), whenReady: (ms) => this.#until(() => (this.#ready() ? true : NOT_YET), ms, undefined, () => false) };
+    return { ready: () => this.#inbox.ready(), whenReady: (ms, signal) => this.#inbox.whenReady(ms, signal) };
   }
 
   [SEND](): never {
@@ -437,6 +250,21 @@ export class SocketConnection implements ConnectionLike {
 
   toString(): string {
     return `<SocketConnection ${this.#closed ? 'closed' : 'rw'}>`;
+  }
+}
+
+/** Counts what waits on a socket: ref'd from the first to the last (methods, not closures: one object per connection). */
+class SocketHold implements Hold {
+  #socket: Socket;
+  #refs = 0;
+  constructor(socket: Socket) {
+    this.#socket = socket;
+  }
+  ref(): void {
+    if (this.#refs++ === 0) this.#socket.ref();
+  }
+  unref(): void {
+    if (--this.#refs === 0) this.#socket.unref();
   }
 }
 
