@@ -15,12 +15,21 @@ import { outgoing, rawBytes, type Outgoing } from './message.js';
 import { promised } from '../util/promised.js';
 
 interface Pending {
-  message: Outgoing;
+  /** A string or byte array, written as it is by the ring's fast path; else null. */
+  raw: string | Uint8Array | null;
+  /** The message as the ring's careful path writes it (made when needed for a raw one). */
+  message: Outgoing | null;
   resolve(): void;
   reject(e: unknown): void;
 }
 
+/** The pending send as a message (a raw one's is made the first time it is needed). */
+function messageOf(p: Pending): Outgoing {
+  return (p.message ??= typeof p.raw === 'string' ? outgoing(p.raw, 'obj') : rawBytes(p.raw!));
+}
+
 const RESOLVED = Promise.resolve();
+const noop = (): void => {};
 const senders = new WeakMap<Ring, Sender>();
 
 /** This thread's Sender for a ring. */
@@ -49,13 +58,19 @@ export class Sender {
   send(value: unknown, bytes: Uint8Array | null): Promise<void> {
     const ring = this.#ring;
     return promised(() => {
-      if (this.#pending.length === 0 && ring.tryWrite(bytes ?? value)) return RESOLVED;
+      const raw = bytes ?? (typeof value === 'string' || value instanceof Uint8Array ? value : null);
+      if (this.#pending.length === 0 && ring.tryWrite(raw ?? value)) return RESOLVED;
       // Encoded now: changing an object after send() changes nothing (a byte array is sent as
       // it is when it is written, as Node's streams do with a Buffer).
-      const message = bytes ? rawBytes(bytes) : outgoing(value, 'obj');
-      if (this.#pending.length === 0 && !ring.streams(message.length) && runSync(core(), ring.writeSteps(message, 0))) return RESOLVED;
+      const pending: Pending = { raw, message: raw === null ? outgoing(value, 'obj') : null, resolve: noop, reject: noop };
+      if (this.#pending.length === 0) {
+        const message = messageOf(pending);
+        if (!ring.streams(message.length) && runSync(core(), ring.writeSteps(message, 0))) return RESOLVED;
+      }
       return new Promise<void>((resolve, reject) => {
-        this.#pending.push({ message, resolve, reject });
+        pending.resolve = resolve;
+        pending.reject = reject;
+        this.#pending.push(pending);
         if (!this.#pumping) void this.pump();
       });
     });
@@ -74,23 +89,51 @@ export class Sender {
     else this.#whenDrained.push(f);
   }
 
+  /** Writes pending sends while they go in at once; true if it wrote every one. */
+  private writeWhatFits(): boolean {
+    const pending = this.#pending, ring = this.#ring, c = core();
+    while (pending.length) {
+      const p = pending.peek();
+      if (p.raw !== null && ring.tryWrite(p.raw)) {
+        pending.shift().resolve();
+        continue;
+      }
+      const message = messageOf(p);
+      if (ring.streams(message.length)) return false;
+      try {
+        if (!runSync(c, ring.writeSteps(message, 0))) return false;
+      } catch (e) {
+        this.fail(e);
+        continue;
+      }
+      pending.shift().resolve();
+    }
+    return true;
+  }
+
+  /** The first pending send failed; after a BrokenPipeError no reader comes back: all fail. */
+  private fail(e: unknown): void {
+    const pending = this.#pending;
+    pending.shift().reject(e);
+    if (e instanceof BrokenPipeError) while (pending.length) pending.shift().reject(e);
+  }
+
   private async pump(): Promise<void> {
     this.#pumping = true;
     const pending = this.#pending, ring = this.#ring;
     try {
       while (pending.length) {
+        // First everything that goes in now, in one synchronous pass (no turn of the event
+        // loop per message); then one wait, for room (or the write lock) for the next.
+        if (this.writeWhatFits()) continue;
         const p = pending.peek();
         try {
-          await runAsync(core(), ring.writeSteps(p.message, -1));
+          await runAsync(core(), ring.writeSteps(messageOf(p), -1));
         } catch (e) {
-          pending.shift();
-          p.reject(e);
-          // No reader will ever come back: everything behind it fails the same way.
-          if (e instanceof BrokenPipeError) while (pending.length) pending.shift().reject(e);
+          this.fail(e);
           continue;
         }
-        pending.shift();
-        p.resolve();
+        pending.shift().resolve();
       }
     } finally {
       this.#pumping = false;
