@@ -5,9 +5,16 @@
 // Semaphore); anyone else connects to the server's socket address with the authkey. Calls are
 // matched to replies by sequence number, so many may be in flight; the line reads replies only
 // while a call waits (an idle line keeps no process alive).
+// A family call that is alone on its line writes its request straight into the ring and waits
+// for the reply synchronously, briefly (a spin, then a futex wait of at most SYNC_MS): a kernel
+// wake-up of a blocked thread is several times quicker than one through the event loop, and
+// the server answers most calls within microseconds. A reply slower than that switches the
+// line to the event loop's wait for a while, so a slow method never blocks the caller's loop
+// for more than SYNC_MS.
 import { decode, encode } from '../codec/codec.js';
 import { core } from '../core/core.js';
 import { Connection } from '../connection/connection.js';
+import type { Incoming } from '../connection/message.js';
 import { Ring } from '../connection/ring.js';
 import { ProcessError } from '../errors.js';
 import { Client } from '../net/client.js';
@@ -17,7 +24,7 @@ import { currentProcess } from '../process/process.js';
 import type { Queue } from '../queues/queue.js';
 import { ownerId } from '../core/core.js';
 import type { Semaphore } from '../sync/semaphore.js';
-import { decodeReply, encodeRequest, Op, Status } from './protocol.js';
+import { decodeReply, encodeRequest, Op, Scratch, Status } from './protocol.js';
 
 /** Where a server is: carried by every proxy. */
 export interface ServerRef {
@@ -28,18 +35,22 @@ export interface ServerRef {
   wires: Uint8Array | null;
 }
 export type Answer = { status: Status; value: unknown };
+type Reply = Answer & { seq: number };
 
 const PIPE_CAPACITY = 1 << 16;
-/** How long a call watches for its reply before it lets the event loop wait (ms). */
-const SPIN_MS = 0.05;
+/** Longest a family call blocks its thread waiting for a quick reply (ms). */
+const SYNC_MS = 1;
+/** After a reply slower than SYNC_MS, calls wait through the event loop for this long (ms). */
+const SLOW_MS = 50;
 const NONE = Symbol('none');
+const takeReply = (m: Incoming): Reply => decodeReply(m.payload);
 
-/** A pipe to a server: [the client's end, the server's end, the ring the server reads]. */
-export function managerPipe(): [Connection, Connection, Ring] {
+/** A pipe to a server: [the client's end, the server's end, the ring the server reads, the ring it writes]. */
+export function managerPipe(): [Connection, Connection, Ring, Ring] {
   const up = new Ring(PIPE_CAPACITY), down = new Ring(PIPE_CAPACITY);
   up.ends.countReaders();
   down.ends.countReaders();
-  return [new Connection(down, up), new Connection(up, down), up];
+  return [new Connection(down, up), new Connection(up, down), up, down];
 }
 
 export abstract class Link {
@@ -47,10 +58,12 @@ export abstract class Link {
   #seq = 0;
   #pumping = false;
   dead: Error | null = null;
+  protected readonly scratch = new Scratch();
 
   constructor(readonly ref: ServerRef) {}
 
-  protected abstract write(frame: Buffer): void;
+  /** Writes the frame in buf[0, n) (buf is reused: copy it if it is kept). */
+  protected abstract write(buf: Buffer, n: number): void;
   protected abstract read(): Promise<Buffer>;
   protected abstract end(): void;
 
@@ -58,11 +71,15 @@ export abstract class Link {
     if (this.dead) return Promise.reject(this.dead);
     if (signal?.aborted) return Promise.reject(signal.reason);
     const seq = (this.#seq = (this.#seq + 1) >>> 0);
-    let frame: Buffer;
     try {
-      frame = encodeRequest(op, seq, ident, name, args);
+      const n = encodeRequest(this.scratch, op, seq, ident, name, args); // (first: it may grow the buffer)
+      this.write(this.scratch.buf, n);
     } catch (e) {
-      return Promise.reject(e);
+      return Promise.reject(this.dead ?? e);
+    }
+    if (!signal && this.#pending.size === 0 && !this.#pumping) {
+      const a = this.quick(seq);
+      if (a) return Promise.resolve(a);
     }
     return new Promise<Answer>((resolve, reject) => {
       let onAbort: (() => void) | null = null;
@@ -76,15 +93,6 @@ export abstract class Link {
       }
       const done = () => onAbort && signal!.removeEventListener('abort', onAbort);
       this.#pending.set(seq, { resolve: (a) => (done(), resolve(a)), reject: (e) => (done(), reject(e)) });
-      try {
-        this.write(frame);
-      } catch (e) {
-        this.#pending.delete(seq);
-        done();
-        reject(this.dead ?? e);
-        return;
-      }
-      if (this.#pending.size === 1 && this.spinFor(seq)) return;
       if (!this.#pumping) void this.pump();
     });
   }
@@ -93,19 +101,19 @@ export abstract class Link {
   post(op: Op, ident: number, name = '', args: readonly unknown[] = []): void {
     if (this.dead) return;
     try {
-      this.write(encodeRequest(op, 0, ident, name, args));
+      const n = encodeRequest(this.scratch, op, 0, ident, name, args);
+      this.write(this.scratch.buf, n);
     } catch {
       // the server is gone: nothing left to count
     }
   }
 
-  /** A reply that may come within microseconds: watched for synchronously (the server watches too). */
-  protected spinFor(_seq: number): boolean {
-    return false;
+  /** The reply to call `seq` if it comes at once (the line's only call): null to wait for it. */
+  protected quick(_seq: number): Reply | null {
+    return null;
   }
   /** Settles the call a reply answers. */
-  protected settle(frame: Uint8Array): void {
-    const a = decodeReply(frame);
+  protected settle(a: Reply): void {
     const p = this.#pending.get(a.seq);
     if (!p) return;
     this.#pending.delete(a.seq);
@@ -116,7 +124,7 @@ export abstract class Link {
     this.#pumping = true;
     try {
       while (this.#pending.size > 0) {
-        this.settle(await this.read());
+        this.settle(decodeReply(await this.read()));
       }
     } catch (e) {
       this.fail(new ProcessError(`the manager's server is gone (it was shut down or died): ${(e as Error).message}`, { cause: e }));
@@ -140,25 +148,44 @@ export abstract class Link {
 }
 
 class PipeLink extends Link {
-  constructor(ref: ServerRef, readonly conn: Connection, readonly bell: Semaphore) {
+  /** Until when calls wait through the event loop (a reply was slow). */
+  #slowUntil = 0;
+  constructor(ref: ServerRef, readonly conn: Connection, readonly up: Ring, readonly down: Ring, readonly bell: Semaphore) {
     super(ref);
   }
-  protected write(frame: Buffer): void {
-    this.conn.sendBytesSync(frame);
+  protected write(buf: Buffer, n: number): void {
+    // The fast path copies the frame straight into the ring; a full ring waits for room.
+    const frame = buf.subarray(0, n);
+    if (!this.up.tryWrite(frame)) this.conn.sendBytesSync(Buffer.from(frame));
     this.bell.release();
   }
   protected async read(): Promise<Buffer> {
     return (await this.conn.recv()) as Buffer;
   }
-  protected override spinFor(seq: number): boolean {
-    const until = performance.now() + SPIN_MS;
-    do {
-      if (this.conn.hasData()) {
-        const got = this.conn.tryRecv(NONE, (m) => (this.settle(m.payload), true));
-        return got === true;
+  protected override quick(seq: number): Reply | null {
+    const start = performance.now();
+    if (start < this.#slowUntil) return null;
+    try {
+      for (;;) {
+        const a = this.down.tryRead(takeReply, NONE);
+        if (a !== NONE) {
+          if (a.seq === seq) return a;
+          continue; // the late reply of a cancelled call
+        }
+        const left = SYNC_MS - (performance.now() - start);
+        // (pollSync spins a few microseconds before it sleeps.)
+        if (left <= 0 || !this.conn.pollSync(left)) {
+          this.#slowUntil = performance.now() + SLOW_MS;
+          return null;
+        }
+        // Not whole (a large reply streaming in) or the end: the pump reads it.
+        const b = this.down.tryRead(takeReply, NONE);
+        if (b === NONE) return null;
+        if (b.seq === seq) return b;
       }
-    } while (performance.now() < until);
-    return false;
+    } catch {
+      return null; // the pump meets the same error and fails the line
+    }
   }
   protected end(): void {
     this.conn.close();
@@ -176,7 +203,8 @@ class SocketLink extends Link {
       for (const f of this.#queued.splice(0)) void c.sendBytes(f).catch(() => {});
     }, (e) => this.fail(e as Error));
   }
-  protected write(frame: Buffer): void {
+  protected write(buf: Buffer, n: number): void {
+    const frame = Buffer.from(buf.subarray(0, n));
     if (this.#conn) void this.#conn.sendBytes(frame).catch((e) => this.fail(e as Error));
     else this.#queued.push(frame);
   }
@@ -196,8 +224,8 @@ export class SelfLink extends Link {
     super(ref);
   }
   #replies: Promise<Buffer>[] = [];
-  protected write(frame: Buffer): void {
-    const r = this.local(frame);
+  protected write(buf: Buffer, n: number): void {
+    const r = this.local(Buffer.from(buf.subarray(0, n)));
     if (r) this.#replies.push(r);
   }
   protected read(): Promise<Buffer> {
@@ -228,9 +256,9 @@ export function linkTo(ref: ServerRef): Link {
   let link: Link;
   if (ref.wires && ref.family === core().family) {
     const [inbox, bell] = decode(ref.wires) as [Queue, Semaphore];
-    const [mine, theirs, ring] = managerPipe();
-    link = new PipeLink(ref, mine, bell);
-    inbox.putSync([theirs, ring]);
+    const [mine, theirs, up, down] = managerPipe();
+    link = new PipeLink(ref, mine, up, down, bell);
+    inbox.putSync([theirs, up, down]);
     theirs.close();
     link.post(Op.HELLO, 0, '', [ownerId]);
   } else if (ref.address != null) {
@@ -244,8 +272,8 @@ export function linkTo(ref: ServerRef): Link {
 }
 
 /** The family line of the manager's owner, over the pipe it gave its server at start. */
-export function ownerLink(ref: ServerRef, conn: Connection, bell: Semaphore): Link {
-  const link = new PipeLink(ref, conn, bell);
+export function ownerLink(ref: ServerRef, conn: Connection, up: Ring, down: Ring, bell: Semaphore): Link {
+  const link = new PipeLink(ref, conn, up, down, bell);
   links.set(ref.id, link);
   link.post(Op.HELLO, 0, '', [ownerId]);
   return link;

@@ -21,7 +21,8 @@ export interface ServerBoot {
   sync: boolean;
   types: TypeSpec[];
   owner: Connection;
-  ownerRing: Ring;
+  /** The owner's pipe's rings: [the one the server reads, the one it writes]. */
+  ownerRings: [Ring, Ring];
   inbox: Queue;
   bell: Semaphore;
   address: Address | null;
@@ -67,7 +68,7 @@ export async function managerMain(boot: ServerBoot): Promise<void> {
     return;
   }
   boot.owner.sendSync({ address: server.address });
-  server.addPipe(boot.owner, boot.ownerRing, true);
+  server.addPipe(boot.owner, boot.ownerRings[0], boot.ownerRings[1], true);
   await server.serveForever();
   // Nothing of the server may keep its process alive now (a handle left by user code would).
   setTimeout(() => process.exit(0), 50).unref();

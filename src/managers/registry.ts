@@ -31,7 +31,7 @@ export interface Peer {
   family: boolean;
   refs: Map<number, number>;
   calls: Map<number, AbortController>;
-  reply(frame: Buffer): void;
+  reply(a: Reply, seq: number): void;
 }
 
 export type Reply = { status: Status; value: unknown };
