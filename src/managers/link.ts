@@ -208,10 +208,12 @@ class SocketLink extends Link {
     if (this.#conn) void this.#conn.sendBytes(frame).catch((e) => this.fail(e as Error));
     else this.#queued.push(frame);
   }
-  protected async read(): Promise<Buffer> {
-    await this.ready;
-    if (this.dead) throw this.dead;
-    return this.#conn!.recvBytes();
+  protected read(): Promise<Buffer> {
+    if (this.#conn && !this.dead) return this.#conn.recvBytes();
+    return this.ready.then(() => {
+      if (this.dead) throw this.dead;
+      return this.#conn!.recvBytes();
+    });
   }
   protected end(): void {
     this.#conn?.close();
