@@ -220,4 +220,5 @@ export const SharedMemoryManager = callable(SharedMemoryManagerClass);
 export type SharedMemoryManager = SharedMemoryManagerClass;
 export { DictProxy, ListProxy, NamespaceProxy, ValueProxy, ArrayProxy } from './managers/proxies.js';
 export { AcquirerProxy, SemaphoreProxy, ConditionProxy, EventProxy, BarrierProxy, QueueProxy, JoinableQueueProxy } from './managers/sync-proxies.js';
+export { PoolProxy, type ManagedPoolOptions } from './managers/pool-proxy.js';
 export { KeyError, IndexError, AttributeError } from './managers/pyobjects.js';

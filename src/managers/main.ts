@@ -6,6 +6,7 @@ import type { Connection } from '../connection/connection.js';
 import type { Ring } from '../connection/ring.js';
 import type { Address } from '../net/options.js';
 import type { Queue } from '../queues/queue.js';
+import { runtime } from '../process/runtime.js';
 import type { Semaphore } from '../sync/semaphore.js';
 import type { TargetSpec } from '../targets/describe.js';
 import { loadTarget } from '../targets/load.js';
@@ -15,6 +16,7 @@ import { ManagerServer } from './server.js';
 import { syncTypes, type Factory, type TypeInfo, type TypeSpec } from './types.js';
 import './proxies.js';
 import './sync-proxies.js';
+import './pool-proxy.js';
 
 export interface ServerBoot {
   ref: ServerRef;
@@ -56,6 +58,9 @@ export async function typeTable(sync: boolean, specs: TypeSpec[], local?: Map<st
 }
 
 export async function managerMain(boot: ServerBoot): Promise<void> {
+  // The server is started daemonic, so that it ends with its owner; but like Python's manager
+  // process it may have children (the workers of a manager.Pool(), daemonic themselves).
+  runtime.daemon = false;
   let server: ManagerServer;
   try {
     const types = await typeTable(boot.sync, boot.types);
