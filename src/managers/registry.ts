@@ -9,6 +9,10 @@ import { encode } from '../codec/codec.js';
 import { Op, Status, type Request, type Token } from './protocol.js';
 import { giveBack, Owners } from './owners.js';
 import { heldCall, ORDINARY } from './remote-locks.js';
+import { Condition } from '../sync/condition.js';
+import { Lock } from '../sync/lock.js';
+import { RLock } from '../sync/rlock.js';
+import { Semaphore } from '../sync/semaphore.js';
 import { conditionLocks, publicMethods, refusedName, type TypeInfo } from './types.js';
 import { AttributeError } from './pyobjects.js';
 import { ValueError } from '../errors.js';
@@ -38,6 +42,10 @@ export interface Peer {
 }
 
 export type Reply = { status: Status; value: unknown };
+
+const isLockLike = (o: object) => o instanceof Lock || o instanceof RLock || o instanceof Semaphore || o instanceof Condition;
+/** A Condition's lock (what it travels with: its handle names it). */
+const lockOf = (c: Condition): object => (c as unknown as { sendData(): { lock: object } }).sendData().lock;
 const WAITS = new Set(['acquire', 'get', 'put', 'wait', 'join']);
 
 export class Registry {
@@ -116,7 +124,7 @@ export class Registry {
   drop(peer: Peer): void {
     peer.gone = true;
     for (const c of peer.calls.values()) c.abort(new DOMException('the client is gone', 'AbortError'));
-    for (const e of this.#objects.values()) if (e.info.owned) giveBack(e.obj, e.owners, peer.who, e.rlock);
+    for (const e of this.#objects.values()) if (e.owners) giveBack(e.obj, e.owners, peer.who, e.rlock);
     for (const [ident, n] of peer.refs) this.incref(peer, ident, -n);
     peer.refs.clear();
   }
@@ -140,9 +148,11 @@ export class Registry {
     const exposed = new Set((info.exposed ?? publicMethods(obj)).filter((n) => !refusedName(n)));
     const token: Token = { typeid: info.typeid, ident, exposed: [...exposed], proxied: Object.keys(info.methodToTypeid) };
     const e: Entry = { obj, info, exposed, refs: 0, inflight: 0, token };
-    if (info.owned) {
+    // Holds of locks and permits are tracked per client, for the built-in typeids and for a lock
+    // a registered callable hands out (Python's `register('get_lock', callable=lambda: lock)`).
+    if (info.owned || isLockLike(obj)) {
       e.owners = new Owners();
-      e.rlock = conditionLocks.get(obj) ?? obj;
+      e.rlock = conditionLocks.get(obj) ?? (obj instanceof Condition ? lockOf(obj) : obj);
     }
     if (info.local) token.local = encode([obj, e.owners?.words ?? null], 'managed object');
     this.#objects.set(ident, e);

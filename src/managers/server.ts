@@ -11,6 +11,7 @@
 // died (their pipe's writer is gone) and gives back what they held. A malformed request drops
 // its peer; the server keeps serving the others.
 import { Connection } from '../connection/connection.js';
+import type { Incoming } from '../connection/message.js';
 import type { Ring } from '../connection/ring.js';
 import { EOFError } from '../errors.js';
 import { Listener, type SocketListener } from '../net/listener.js';
@@ -40,6 +41,15 @@ interface PipePeer extends Peer {
 }
 const NONE = Symbol('none');
 const NOBODY = -0x7fffffff;
+
+function takeRequest(m: Incoming): Request | null {
+  try {
+    return decodeRequest(m.payload);
+  } catch (e) {
+    logger.warn(`manager: a malformed request from a family client was dropped (${(e as Error).message})`);
+    return null;
+  }
+}
 
 export class ManagerServer {
   readonly registry: Registry;
@@ -138,14 +148,10 @@ export class ManagerServer {
     for (let n = 0; n < 256; n++) {
       let r: Request | typeof NONE | null;
       try {
-        r = p.conn.tryRecv(NONE, (m) => {
-          try {
-            return decodeRequest(m.payload);
-          } catch (e) {
-            logger.warn(`manager: a malformed request from a family client was dropped (${(e as Error).message})`);
-            return null;
-          }
-        });
+        r = p.conn.tryRecv(NONE, takeRequest);
+        // A request too large to go in whole streams through the ring while its client writes
+        // it (blocked until it is read): read it whole now.
+        if (r === NONE && p.conn.hasData()) r = takeRequest({ tag: 0, payload: p.conn.recvBytesSync() });
       } catch (e) {
         if (!(e instanceof EOFError)) logger.warn(`manager: ${(e as Error).message}`);
         this.dropPipe(p);
