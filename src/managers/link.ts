@@ -11,7 +11,7 @@
 // the server answers most calls within microseconds. A reply slower than that switches the
 // line to the event loop's wait for a while, so a slow method never blocks the caller's loop
 // for more than SYNC_MS.
-import { decode, encode } from '../codec/codec.js';
+import { decode } from '../codec/codec.js';
 import { core } from '../core/core.js';
 import { Connection } from '../connection/connection.js';
 import type { Incoming } from '../connection/message.js';
@@ -45,7 +45,7 @@ const SLOW_MS = 50;
 const NONE = Symbol('none');
 const takeReply = (m: Incoming): Reply => decodeReply(m.payload);
 
-/** A pipe to a server: [the client's end, the server's end, the ring the server reads, the ring it writes]. */
+/** @internal A pipe to a server: [the client's end, the server's end, the ring the server reads, the ring it writes]. */
 export function managerPipe(): [Connection, Connection, Ring, Ring] {
   const up = new Ring(PIPE_CAPACITY), down = new Ring(PIPE_CAPACITY);
   up.ends.countReaders();
@@ -58,13 +58,16 @@ export abstract class Link {
   #seq = 0;
   #pumping = false;
   dead: Error | null = null;
+  /** @internal */
   protected readonly scratch = new Scratch();
 
   constructor(readonly ref: ServerRef) {}
 
-  /** Writes the frame in buf[0, n) (buf is reused: copy it if it is kept). */
+  /** @internal Writes the frame in buf[0, n) (buf is reused: copy it if it is kept). */
   protected abstract write(buf: Buffer, n: number): void;
+  /** @internal */
   protected abstract read(): Promise<Buffer>;
+  /** @internal */
   protected abstract end(): void;
 
   call(op: Op, ident: number, name: string, args: readonly unknown[], signal?: AbortSignal | null): Promise<Answer> {
@@ -220,7 +223,7 @@ class SocketLink extends Link {
   }
 }
 
-/** A line that is the server itself (proxies the server holds inside its own objects). */
+/** @internal A line that is the server itself (proxies the server holds inside its own objects). */
 export class SelfLink extends Link {
   constructor(ref: ServerRef, private readonly local: (frame: Buffer) => Promise<Buffer> | null) {
     super(ref);
@@ -241,17 +244,20 @@ const links = new Map<string, Link>();
 /** Authkeys given to connect() here, by address: a proxy arriving for that server uses it. */
 const authkeys = new Map<string, Buffer | string | null>();
 
+/** @internal */
 export function rememberAuthkey(address: Address, key: Buffer | string | null): void {
   authkeys.set(JSON.stringify(address), key);
 }
+/** @internal */
 export function setLink(id: string, link: Link): void {
   links.set(id, link);
 }
+/** @internal */
 export function dropLink(id: string, reason: Error): void {
   links.get(id)?.fail(reason);
 }
 
-/** This thread's line to the server (made now if needed). */
+/** @internal This thread's line to the server (made now if needed). */
 export function linkTo(ref: ServerRef): Link {
   const known = links.get(ref.id);
   if (known) return known;
@@ -273,14 +279,14 @@ export function linkTo(ref: ServerRef): Link {
   return link;
 }
 
-/** The family line of the manager's owner, over the pipe it gave its server at start. */
+/** @internal The family line of the manager's owner, over the pipe it gave its server at start. */
 export function ownerLink(ref: ServerRef, conn: Connection, up: Ring, down: Ring, bell: Semaphore): Link {
   const link = new PipeLink(ref, conn, up, down, bell);
   links.set(ref.id, link);
   link.post(Op.HELLO, 0, '', [ownerId]);
   return link;
 }
-/** A socket line made by connect(): resolves once authenticated. */
+/** @internal A socket line made by connect(): resolves once authenticated. */
 export async function connectLink(ref: ServerRef, authkey: Buffer | string | null): Promise<Link> {
   const link = new SocketLink(ref, authkey);
   await link.ready;
@@ -288,4 +294,3 @@ export async function connectLink(ref: ServerRef, authkey: Buffer | string | nul
   links.set(ref.id, link);
   return link;
 }
-export { encode as encodeValue };

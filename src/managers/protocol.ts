@@ -58,10 +58,11 @@ const V_CODEC = 0, V_UNDEF = 1, V_NULL = 2, V_TRUE = 3, V_FALSE = 4, V_INT = 5, 
 const EMPTY: unknown[] = [];
 const MAX_RAW_ARGS = 8;
 
+/** @internal */
 type Fast = Buffer & { utf8Write(s: string, at: number, max: number): number; utf8Slice(a: number, b: number): string; latin1Slice(a: number, b: number): string };
 
 /**
- * A growable scratch buffer a side encodes its frames into (one per link or server): the
+ * @internal A growable scratch buffer a side encodes its frames into (one per link or server): the
  * frame is written out at once (copied into a ring or a socket write), so it is reused.
  */
 export class Scratch {
@@ -127,7 +128,7 @@ function getValue(b: Fast, at: number, end: number, prefixed: boolean): unknown 
   }
 }
 
-/** Encodes a request into `s`; returns its length. */
+/** @internal Encodes a request into `s`; returns its length. */
 export function encodeRequest(s: Scratch, op: Op, seq: number, ident: number, name: string, args: readonly unknown[]): number {
   // Arguments the codec encodes first: a proxy among them posts a message of its own (its
   // copy in flight) through the same line, and so the same scratch buffer.
@@ -155,7 +156,7 @@ export function encodeRequest(s: Scratch, op: Op, seq: number, ident: number, na
   return at + 1 + body.length;
 }
 
-/** Throws a TypeError naming what is malformed (the server answers it or drops the peer). */
+/** @internal Throws a TypeError naming what is malformed (the server answers it or drops the peer). */
 export function decodeRequest(buf: Uint8Array): Request {
   if (buf.byteLength < 11) throw new TypeError(`malformed manager request (${buf.byteLength} bytes)`);
   const b = (buf instanceof Buffer ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)) as Fast;
@@ -184,7 +185,7 @@ export function decodeRequest(buf: Uint8Array): Request {
   return { op: b[0] as Op, seq: b.readUInt32LE(1), ident: b.readUInt32LE(5), name: b.utf8Slice(10, 10 + nameLen), args };
 }
 
-/** Encodes a reply into `s`; returns its length. A value the codec refuses becomes an error reply. */
+/** @internal Encodes a reply into `s`; returns its length. A value the codec refuses becomes an error reply. */
 export function encodeReply(s: Scratch, status: Status, seq: number, value: unknown): number {
   s.need(0, 6);
   s.buf[0] = status;
@@ -203,6 +204,7 @@ export function encodeReply(s: Scratch, status: Status, seq: number, value: unkn
   return 6 + body.length;
 }
 
+/** @internal */
 export function decodeReply(buf: Uint8Array): { status: Status; seq: number; value: unknown } {
   if (buf.byteLength < 6) throw new TypeError(`malformed manager reply (${buf.byteLength} bytes)`);
   const b = (buf instanceof Buffer ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)) as Fast;
