@@ -40,6 +40,8 @@ type Reply = Answer & { seq: number };
 const PIPE_CAPACITY = 1 << 16;
 /** Longest a family call blocks its thread waiting for a quick reply (ms). */
 const SYNC_MS = 1;
+/** How long a call watches for its reply before it sleeps (ms). */
+const SPIN_MS = 0.1;
 /** After a reply slower than SYNC_MS, calls wait through the event loop for this long (ms). */
 const SLOW_MS = 50;
 const NONE = Symbol('none');
@@ -175,9 +177,14 @@ class PipeLink extends Link {
           if (a.seq === seq) return a;
           continue; // the late reply of a cancelled call
         }
+        // Watch the ring for a while (the answer usually comes within microseconds, and a
+        // sleeping thread on an idle core wakes tens of microseconds late), then sleep.
+        const spinUntil = performance.now() + SPIN_MS;
+        while (this.down.empty() && performance.now() < spinUntil);
         const left = SYNC_MS - (performance.now() - start);
-        // (pollSync spins a few microseconds before it sleeps.)
-        if (left <= 0 || !this.conn.pollSync(left)) {
+        if (!this.down.empty()) {
+          // (read below)
+        } else if (left <= 0 || !this.conn.pollSync(left)) {
           this.#slowUntil = performance.now() + SLOW_MS;
           return null;
         }
