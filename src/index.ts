@@ -54,6 +54,7 @@ export { Connection } from './connection/connection.js';
 export { SocketListener } from './net/listener.js';
 export { type ManagerOptions, type RegisterOptions } from './managers/manager.js';
 export { BaseProxy } from './managers/proxy.js';
+export { PoolProxy, type ManagedPoolOptions } from './managers/pool-proxy.js';
 export { DictProxy, ListProxy, NamespaceProxy, ValueProxy, ArrayProxy } from './managers/proxies.js';
 export { AcquirerProxy, SemaphoreProxy, ConditionProxy, EventProxy, BarrierProxy, QueueProxy, JoinableQueueProxy } from './managers/sync-proxies.js';
 

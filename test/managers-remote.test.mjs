@@ -5,17 +5,40 @@ import * as mp from 'multiprocessing-ts';
 import { gone, jsonLines, methods, runNode } from './helpers.mjs';
 import { Counter, CounterManager } from './fixtures/manager-targets.mjs';
 
-/** A manager request frame as the protocol lays it out (op, seq, ident, name, args as a string). */
+/**
+ * A manager request frame as the protocol lays it out (op, seq, ident, name, then the arguments:
+ * raw primitives [count][kind, bytes]... as a client writes them, or a codec body, here JSON,
+ * which the codec refuses, or an unknown mode).
+ */
 function encodeRequest(op, seq, ident, name, args) {
   const n = Buffer.from(name);
-  const body = args.length ? Buffer.concat([Buffer.of(0), Buffer.from(JSON.stringify(args))]) : Buffer.alloc(0);
+  const mode = Math.random() < 0.6 ? 0 : Math.random() < 0.5 ? 2 : Math.floor(Math.random() * 256);
+  let body;
+  if (mode === 0) {
+    const parts = [Buffer.of(args.length)];
+    for (const a of args) {
+      if (typeof a === 'string') {
+        const s = Buffer.alloc(5 + Buffer.byteLength(a));
+        s[0] = 7;
+        s.writeUInt32LE(Buffer.byteLength(a), 1);
+        s.write(a, 5);
+        parts.push(s);
+      } else if (typeof a === 'number') {
+        const d = Buffer.alloc(9);
+        d[0] = 6;
+        d.writeDoubleLE(a, 1);
+        parts.push(d);
+      } else parts.push(Buffer.of(Math.floor(Math.random() * 10))); // a kind, maybe unknown
+    }
+    body = Buffer.concat(parts);
+  } else body = Buffer.from(JSON.stringify(args));
   const head = Buffer.alloc(11 + Math.min(n.length, 255));
   head[0] = op;
   head.writeUInt32LE(seq >>> 0, 1);
   head.writeUInt32LE(ident >>> 0, 5);
   head[9] = Math.min(n.length, 255);
   n.copy(head, 10, 0, 255);
-  head[10 + head[9]] = args.length ? (Math.random() < 0.5 ? 1 : 2) : 0;
+  head[10 + head[9]] = mode;
   return Buffer.concat([head, body]);
 }
 const fixture = (name) => new URL(`fixtures/${name}`, import.meta.url).pathname;

@@ -6,6 +6,7 @@ import type { Connection } from '../connection/connection.js';
 import type { Ring } from '../connection/ring.js';
 import type { Address } from '../net/options.js';
 import type { Queue } from '../queues/queue.js';
+import { runtime } from '../process/runtime.js';
 import type { Semaphore } from '../sync/semaphore.js';
 import type { TargetSpec } from '../targets/describe.js';
 import { loadTarget } from '../targets/load.js';
@@ -15,18 +16,19 @@ import { ManagerServer } from './server.js';
 import { syncTypes, type Factory, type TypeInfo, type TypeSpec } from './types.js';
 import './proxies.js';
 import './sync-proxies.js';
-import type { NodeBuffer } from '../util/node-types.js';
+import './pool-proxy.js';
 
 export interface ServerBoot {
   ref: ServerRef;
   sync: boolean;
   types: TypeSpec[];
   owner: Connection;
-  ownerRing: Ring;
+  /** The owner's pipe's rings: [the one the server reads, the one it writes]. */
+  ownerRings: [Ring, Ring];
   inbox: Queue;
   bell: Semaphore;
   address: Address | null;
-  authkey: NodeBuffer | string | null;
+  authkey: Buffer | string | null;
   initializer: TargetSpec | null;
   initargs: unknown[];
 }
@@ -56,6 +58,9 @@ export async function typeTable(sync: boolean, specs: TypeSpec[], local?: Map<st
 }
 
 export async function managerMain(boot: ServerBoot): Promise<void> {
+  // The server is started daemonic, so that it ends with its owner; but like Python's manager
+  // process it may have children (the workers of a manager.Pool(), daemonic themselves).
+  runtime.daemon = false;
   let server: ManagerServer;
   try {
     const types = await typeTable(boot.sync, boot.types);
@@ -68,7 +73,7 @@ export async function managerMain(boot: ServerBoot): Promise<void> {
     return;
   }
   boot.owner.sendSync({ address: server.address });
-  server.addPipe(boot.owner, boot.ownerRing, true);
+  server.addPipe(boot.owner, boot.ownerRings[0], boot.ownerRings[1], true);
   await server.serveForever();
   // Nothing of the server may keep its process alive now (a handle left by user code would).
   setTimeout(() => process.exit(0), 50).unref();

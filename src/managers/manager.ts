@@ -114,11 +114,11 @@ export class BaseManager {
   async start(initializer?: AnyFunction | TargetRef | null, initargs: unknown[] = []): Promise<this> {
     if (this.#state !== 'initial') throw new ProcessError(`${this.constructor.name}.start(): the manager was already ${this.#state}`);
     const init: TargetSpec | null = initializer ? describeTarget(initializer, 'start(initializer)') : null;
-    const [mine, theirs, ring] = managerPipe();
+    const [mine, theirs, up, down] = managerPipe();
     const inbox = new Queue(), bell = new Semaphore(0);
     const ref: ServerRef = { id: randomBytes(8).toString('hex'), family: core().family, address: null, wires: encode([inbox, bell]) };
     const boot: ServerBoot = {
-      ref, sync: (this.constructor as typeof BaseManager).syncTypes, types: this.specs(), owner: theirs, ownerRing: ring,
+      ref, sync: (this.constructor as typeof BaseManager).syncTypes, types: this.specs(), owner: theirs, ownerRings: [up, down],
       inbox, bell, address: this.#address, authkey: Buffer.from(this.#authkey), initializer: init, initargs,
     };
     const P = bindStartMethod(Process, this.#method, 'ManagerServer');
@@ -140,7 +140,7 @@ export class BaseManager {
     }
     ref.address = first.address!;
     this.#ref = ref;
-    this.#link = ownerLink(ref, mine, bell);
+    this.#link = ownerLink(ref, mine, up, down, bell);
     return this;
   }
 

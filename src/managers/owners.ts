@@ -6,13 +6,12 @@
 // the server, which records them under the client's negative id the same way.
 // The window between a successful acquire and its record (a few instructions) is the one place
 // a kill still leaks the lock.
-import { core } from '../core/core.js';
 import { RawArray } from '../shared/array.js';
 import { Lock } from '../sync/lock.js';
-import { mutexRelease } from '../core/mutex.js';
 import { RLock } from '../sync/rlock.js';
 import { Semaphore } from '../sync/semaphore.js';
 import { Condition } from '../sync/condition.js';
+import { freeRLock } from './remote-locks.js';
 
 const SLOTS = 8;
 
@@ -57,37 +56,25 @@ export class Owners {
 }
 
 type Words = { i32: Int32Array; base: number };
-/** An RLock held by a thread that is gone: free it (its owner can no longer release it). */
-function freeRLock(rl: RLock, who: number): boolean {
-  const { i32, base } = rl as unknown as Words;
-  if (Atomics.load(i32, base + 1) !== who) return false;
-  i32[base + 2] = 0;
-  i32[base + 1] = 0;
-  mutexRelease(core(), base);
-  return true;
-}
 
 /**
  * Gives back what `who` (a dead or disconnected client) held of this object: every permit of a
- * semaphore, a Lock, an RLock or Condition lock it owned (by its thread id, or by the table).
+ * semaphore it held, a Lock it held (alone or under a Condition), an RLock (alone or under a
+ * Condition) whose owner word names it (a family member's thread id, a remote client's number).
  */
-export function giveBack(obj: object, owners: Owners | undefined, who: number, rlockOf?: RLock): number {
+export function giveBack(obj: object, owners: Owners | undefined, who: number, lock?: object): number {
   const n = owners ? owners.take(who) : 0;
   try {
     if (obj instanceof Semaphore) {
       for (let i = 0; i < n; i++) obj.release();
       return n;
     }
-    if (obj instanceof Lock) {
-      if (n > 0 && Atomics.load((obj as unknown as Words).i32, (obj as unknown as Words).base) !== 0) obj.release();
+    const inner = obj instanceof Condition ? lock : obj;
+    if (inner instanceof Lock) {
+      if (n > 0 && Atomics.load((inner as unknown as Words).i32, (inner as unknown as Words).base) !== 0) inner.release();
       return n;
     }
-    const rl = obj instanceof RLock ? obj : obj instanceof Condition ? rlockOf : undefined;
-    if (rl) {
-      if (freeRLock(rl, who)) return Math.max(n, 1);
-      // Held through the server on a remote client's behalf: the server's thread owns it.
-      for (let i = 0; i < n; i++) rl.release();
-    }
+    if (inner instanceof RLock && freeRLock(inner, who)) return Math.max(n, 1);
   } catch {
     // already released by someone else: nothing left to give back
   }

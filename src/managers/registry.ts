@@ -6,13 +6,16 @@
 // leaks them); a client that goes gives back its references and what it held of locks and
 // semaphores. A copy of a proxy in flight (sent, not yet received) holds a reference of its own.
 import { encode } from '../codec/codec.js';
-import { RLock } from '../sync/rlock.js';
 import { Op, Status, type Request, type Token } from './protocol.js';
 import { giveBack, Owners } from './owners.js';
+import { heldCall, ORDINARY } from './remote-locks.js';
+import { Condition } from '../sync/condition.js';
+import { Lock } from '../sync/lock.js';
+import { RLock } from '../sync/rlock.js';
+import { Semaphore } from '../sync/semaphore.js';
 import { conditionLocks, publicMethods, refusedName, type TypeInfo } from './types.js';
 import { AttributeError } from '../errors.js';
 import { ValueError } from '../errors.js';
-import type { NodeBuffer } from '../util/node-types.js';
 
 interface Entry {
   obj: object;
@@ -21,7 +24,8 @@ interface Entry {
   refs: number;
   inflight: number;
   owners?: Owners;
-  rlock?: RLock;
+  /** The lock under a managed Condition, or the RLock itself. */
+  rlock?: object;
   token: Token;
 }
 
@@ -32,10 +36,16 @@ export interface Peer {
   family: boolean;
   refs: Map<number, number>;
   calls: Map<number, AbortController>;
-  reply(frame: NodeBuffer): void;
+  reply(a: Reply, seq: number): void;
+  /** Set once the client is gone (its holds given back). */
+  gone?: boolean;
 }
 
 export type Reply = { status: Status; value: unknown };
+
+const isLockLike = (o: object) => o instanceof Lock || o instanceof RLock || o instanceof Semaphore || o instanceof Condition;
+/** A Condition's lock (what it travels with: its handle names it). */
+const lockOf = (c: Condition): object => (c as unknown as { sendData(): { lock: object } }).sendData().lock;
 const WAITS = new Set(['acquire', 'get', 'put', 'wait', 'join']);
 
 export class Registry {
@@ -97,22 +107,36 @@ export class Registry {
     this.maybeFree(ident, e);
   }
   private maybeFree(ident: number, e: Entry): void {
-    if (e.refs <= 0 && e.inflight <= 0) this.#objects.delete(ident);
+    if (e.refs > 0 || e.inflight > 0) return;
+    this.#objects.delete(ident);
+    // An object holding resources of its own (a Pool's workers) lets them go now.
+    const release = (e.obj as { _release?: () => void })._release;
+    if (typeof release === 'function') {
+      try {
+        release.call(e.obj);
+      } catch {
+        // best effort
+      }
+    }
   }
 
   /** A client is gone: its references and its holds of locks and permits go back. */
   drop(peer: Peer): void {
+    peer.gone = true;
     for (const c of peer.calls.values()) c.abort(new DOMException('the client is gone', 'AbortError'));
-    for (const e of this.#objects.values()) if (e.info.owned) giveBack(e.obj, e.owners, peer.who, e.rlock);
+    for (const e of this.#objects.values()) if (e.owners) giveBack(e.obj, e.owners, peer.who, e.rlock);
     for (const [ident, n] of peer.refs) this.incref(peer, ident, -n);
     peer.refs.clear();
   }
 
-  private create(peer: Peer, r: Request): Reply {
+  private create(peer: Peer, r: Request): Reply | Promise<Reply> {
     const info = this.types.get(r.name);
     if (!info) throw new TypeError(`manager: no typeid '${r.name}' is registered`);
     if (!info.make) throw new TypeError(`manager: typeid '${r.name}' has no callable: it can only be the result of a method`);
-    return this.register(peer, info, info.make(...r.args) as object);
+    if (!peer.family && info.createsByReference?.(r.args)) throw new TypeError(`manager: typeid '${r.name}': only members of the manager's family can send functions (by reference)`);
+    const obj = info.make(...r.args);
+    // (A factory may be async: the object is registered once it exists.)
+    return obj instanceof Promise ? obj.then((o: unknown) => this.register(peer, info, o)) : this.register(peer, info, obj);
   }
 
   /** Makes an object managed; the asking client holds its first reference. */
@@ -124,9 +148,11 @@ export class Registry {
     const exposed = new Set((info.exposed ?? publicMethods(obj)).filter((n) => !refusedName(n)));
     const token: Token = { typeid: info.typeid, ident, exposed: [...exposed], proxied: Object.keys(info.methodToTypeid) };
     const e: Entry = { obj, info, exposed, refs: 0, inflight: 0, token };
-    if (info.owned) {
+    // Holds of locks and permits are tracked per client, for the built-in typeids and for a lock
+    // a registered callable hands out (Python's `register('get_lock', callable=lambda: lock)`).
+    if (info.owned || isLockLike(obj)) {
       e.owners = new Owners();
-      e.rlock = conditionLocks.get(obj);
+      e.rlock = conditionLocks.get(obj) ?? (obj instanceof Condition ? lockOf(obj) : obj);
     }
     if (info.local) token.local = encode([obj, e.owners?.words ?? null], 'managed object');
     this.#objects.set(ident, e);
@@ -142,13 +168,16 @@ export class Registry {
       throw new AttributeError(`method '${name}' of '${e.info.typeid}' is not exposed by the manager`);
     }
     const target = (e.obj as Record<string, unknown>)[name];
-    if (name === 'modify' && !peer.family) throw new TypeError(`method 'modify' of '${e.info.typeid}': only members of the manager's family can send functions (by reference)`);
+    if ((name === 'modify' || e.info.byReference?.includes(name)) && !peer.family) {
+      throw new TypeError(`method '${name}' of '${e.info.typeid}': only members of the manager's family can send functions (by reference)`);
+    }
     let result: unknown;
     if (typeof target !== 'function') {
       result = target; // an exposed property (Barrier.parties...)
     } else {
       const args = this.withSignal(peer, r, name);
-      result = (target as (...a: unknown[]) => unknown).apply(e.obj, args);
+      result = e.owners ? heldCall({ obj: e.obj, lock: e.rlock, owners: e.owners, who: peer.who, gone: () => peer.gone === true }, name, args) : ORDINARY;
+      if (result === ORDINARY) result = (target as (...a: unknown[]) => unknown).apply(e.obj, args);
     }
     const done = (v: unknown): Reply => {
       if (e.owners && typeof v !== 'object') this.recordHold(peer, e, name, v);

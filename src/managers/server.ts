@@ -1,14 +1,18 @@
 // The manager's server: the registry (registry.ts) behind two doors. Family members each have
-// a shared-memory pipe; the server drains whichever have requests, watches them for a moment
-// when they fall quiet (a reply then costs no system call on either side), and otherwise sleeps
-// on its bell, a Semaphore every client rings after writing. A socket Listener (CPython's
-// multiprocessing.connection: authenticated before anything else, frames size-limited) serves
-// everyone else. Every few hundred milliseconds the server looks for family clients that died
-// (their pipe's writer is gone) and gives back what they held. A malformed request drops its
-// peer; the server keeps serving the others.
+// a shared-memory pipe; the server drains whichever have requests and otherwise waits on its
+// bell, a Semaphore every client rings after writing. The process does nothing but serve, so
+// while no socket client is connected and no reply waits on a promise, it waits for the bell
+// synchronously (a spin, then a futex wait, in slices of SLICE_MS with its event loop turning
+// in between, as the pool's workers wait for tasks): a blocked thread wakes several times
+// sooner than an event loop does. A socket Listener (CPython's multiprocessing.connection:
+// authenticated before anything else, frames size-limited) serves everyone else; while one
+// is connected (or a reply waits on a promise), the bell is waited for through the event loop,
+// which serves both. Every few hundred milliseconds the server looks for family clients that
+// died (their pipe's writer is gone) and gives back what they held. A malformed request drops
+// its peer; the server keeps serving the others.
 import { Connection } from '../connection/connection.js';
+import type { Incoming } from '../connection/message.js';
 import type { Ring } from '../connection/ring.js';
-import { rawBytes } from '../connection/message.js';
 import { EOFError } from '../errors.js';
 import { Listener, type SocketListener } from '../net/listener.js';
 import type { Address } from '../net/options.js';
@@ -17,22 +21,38 @@ import type { Queue } from '../queues/queue.js';
 import type { Semaphore } from '../sync/semaphore.js';
 import { logger } from '../util/logger.js';
 import { SelfLink, setLink, type ServerRef } from './link.js';
-import { decodeRequest, encodeReply, Op, Status, type Request } from './protocol.js';
+import { decodeRequest, encodeReply, Op, Scratch, Status, type Request } from './protocol.js';
 import { Registry, type Peer, type Reply } from './registry.js';
 import type { TypeInfo } from './types.js';
 import type { NodeBuffer } from '../util/node-types.js';
 
+/** Longest synchronous wait for the bell before the event loop gets a turn (ms). */
+const SLICE_MS = 10;
+/** How long the server watches its bell before it sleeps (ms): a client's next call usually comes within microseconds. */
 const SPIN_MS = 0.25;
+/** While busy, the event loop gets a turn at least this often (ms). */
+const TURN_MS = 1;
 const CHECK_MS = 200;
 /** Longest request a socket client may send (the Listener refuses longer frames unread). */
 export const MAX_REQUEST = 64 << 20;
 
 interface PipePeer extends Peer {
   conn: Connection;
+  /** The ring the client writes requests into, and the one replies go into. */
   ring: Ring;
+  down: Ring;
 }
 const NONE = Symbol('none');
 const NOBODY = -0x7fffffff;
+
+function takeRequest(m: Incoming): Request | null {
+  try {
+    return decodeRequest(m.payload);
+  } catch (e) {
+    logger.warn(`manager: a malformed request from a family client was dropped (${(e as Error).message})`);
+    return null;
+  }
+}
 
 export class ManagerServer {
   readonly registry: Registry;
@@ -41,6 +61,9 @@ export class ManagerServer {
   #listener: SocketListener | null = null;
   #stopped = false;
   #remoteIds = 0;
+  /** Replies that wait on a promise or for room: the event loop has work while any does. */
+  #waiting = 0;
+  readonly #scratch = new Scratch();
   readonly #done: Promise<void>;
   #finish!: () => void;
   /** The owner's pipe: when it goes (the owner exited or died), the server shuts down. */
@@ -59,7 +82,7 @@ export class ManagerServer {
     setLink(ref.id, new SelfLink(ref, (frame) => {
       const r = decodeRequest(frame);
       const out = this.answer(self, r);
-      return out === null ? null : Promise.resolve(out).then((a) => encodeReply(a.status, r.seq, a.value));
+      return out === null ? null : Promise.resolve(out).then((a) => this.frame(a, r.seq));
     }));
   }
 
@@ -77,10 +100,15 @@ export class ManagerServer {
     return this.#listener.address;
   }
 
-  addPipe(conn: Connection, ring: Ring, owner = false): void {
-    const p: PipePeer = { who: NOBODY, family: true, refs: new Map(), calls: new Map(), conn, ring, reply: (f) => {
+  addPipe(conn: Connection, ring: Ring, down: Ring, owner = false): void {
+    const p: PipePeer = { who: NOBODY, family: true, refs: new Map(), calls: new Map(), conn, ring, down, reply: (a, seq) => {
+      const s = this.#scratch;
+      const n = encodeReply(s, a.status, seq, a.value); // (first: it may grow s.buf)
+      const frame = s.buf.subarray(0, n);
       // Replies are matched by number, so one that fits now goes at once, ahead of any waiting for room.
-      if (!conn.trySendMessage(rawBytes(f))) void conn.sendBytes(f).catch(() => {});
+      if (down.tryWrite(frame)) return;
+      this.#waiting++;
+      void conn.sendBytes(Buffer.from(frame)).catch(() => {}).finally(() => this.#waiting--);
     } };
     this.#pipes.add(p);
     if (owner) this.#owner = p;
@@ -103,11 +131,18 @@ export class ManagerServer {
     if (out instanceof Promise) return out.catch((e: unknown) => ({ status: Status.ERROR, value: e }));
     return out;
   }
+  /** A reply as a frame of its own (for a socket or the server's own line). */
+  private frame(a: Reply, seq: number): Buffer {
+    const n = encodeReply(this.#scratch, a.status, seq, a.value); // (first: it may grow the buffer)
+    return Buffer.from(this.#scratch.buf.subarray(0, n));
+  }
   private respond(peer: Peer, r: Request): void {
     const out = this.answer(peer, r);
     if (out === null) return;
-    if (out instanceof Promise) void out.then((a) => peer.reply(encodeReply(a.status, r.seq, a.value)));
-    else peer.reply(encodeReply(out.status, r.seq, out.value));
+    if (out instanceof Promise) {
+      this.#waiting++;
+      void out.then((a) => peer.reply(a, r.seq)).finally(() => this.#waiting--);
+    } else peer.reply(out, r.seq);
   }
 
   /** Reads what one pipe has now; false if nothing. */
@@ -116,14 +151,10 @@ export class ManagerServer {
     for (let n = 0; n < 256; n++) {
       let r: Request | typeof NONE | null;
       try {
-        r = p.conn.tryRecv(NONE, (m) => {
-          try {
-            return decodeRequest(m.payload);
-          } catch (e) {
-            logger.warn(`manager: a malformed request from a family client was dropped (${(e as Error).message})`);
-            return null;
-          }
-        });
+        r = p.conn.tryRecv(NONE, takeRequest);
+        // A request too large to go in whole streams through the ring while its client writes
+        // it (blocked until it is read): read it whole now.
+        if (r === NONE && p.conn.hasData()) r = takeRequest({ tag: 0, payload: p.conn.recvBytesSync() });
       } catch (e) {
         if (!(e instanceof EOFError)) logger.warn(`manager: ${(e as Error).message}`);
         this.dropPipe(p);
@@ -145,29 +176,41 @@ export class ManagerServer {
 
   private async pipeLoop(): Promise<void> {
     const bell = this.bell!;
-    let lastCheck = performance.now(), turns = 0;
+    const turn = () => new Promise((r) => setImmediate(r));
+    let lastCheck = performance.now(), lastTurn = lastCheck;
     while (!this.#stopped) {
       this.takeInbox();
       let busy = false;
       for (const p of this.#pipes) if (this.drain(p)) busy = true;
-      if (busy) {
-        // Let replies that waited on promises, and socket clients, have their turn now and then.
-        await (++turns % 64 === 0 ? new Promise((r) => setImmediate(r)) : null);
-        continue;
-      }
-      const until = performance.now() + SPIN_MS;
-      let ready = false;
-      while (!ready && performance.now() < until) for (const p of this.#pipes) if (p.conn.hasData()) ready = true;
-      if (ready) continue;
-      const now = performance.now();
+      let now = performance.now();
       if (now - lastCheck > CHECK_MS) {
         lastCheck = now;
         for (const p of this.#pipes) if (p.ring.ends.gone('write') && !p.conn.hasData()) this.dropPipe(p);
+      }
+      if (busy) {
+        // Replies that waited on promises, socket clients and timers have their turn now and then.
+        if (now - lastTurn > TURN_MS) {
+          await turn();
+          lastTurn = performance.now();
+        }
         continue;
       }
-      await bell.acquire({ timeout: CHECK_MS });
+      if (this.#sockets.size > 0 || this.#waiting > 0) {
+        await bell.acquire({ timeout: CHECK_MS });
+        lastTurn = performance.now();
+      } else if (!this.watch(bell) && (!bell.acquireSync({ timeout: SLICE_MS }) || (now = performance.now()) - lastTurn > TURN_MS)) {
+        await turn();
+        lastTurn = performance.now();
+      }
       while (bell.tryAcquire());
     }
+  }
+
+  /** Watches the bell for a while before sleeping on it: true if it rang meanwhile. */
+  private watch(bell: Semaphore): boolean {
+    const until = performance.now() + SPIN_MS;
+    while (performance.now() < until) if (bell.getValue() > 0) return true;
+    return false;
   }
 
   private takeInbox(): void {
@@ -179,8 +222,8 @@ export class ManagerServer {
       } catch {
         return;
       }
-      const [conn, ring] = got as [Connection, Ring];
-      this.addPipe(conn, ring);
+      const [conn, ring, down] = got as [Connection, Ring, Ring];
+      this.addPipe(conn, ring, down);
     }
   }
 
@@ -200,7 +243,7 @@ export class ManagerServer {
 
   private async serveSocket(c: SocketConnection): Promise<void> {
     this.#sockets.add(c);
-    const peer: Peer = { who: -(++this.#remoteIds), family: false, refs: new Map(), calls: new Map(), reply: (f) => void c.sendBytes(f).catch(() => {}) };
+    const peer: Peer = { who: -(++this.#remoteIds), family: false, refs: new Map(), calls: new Map(), reply: (a, seq) => void c.sendBytes(this.frame(a, seq)).catch(() => {}) };
     try {
       while (!this.#stopped) {
         const buf = await c.recvBytes();

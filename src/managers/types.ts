@@ -11,10 +11,14 @@ import { Event } from '../sync/event.js';
 import { Barrier } from '../sync/barrier.js';
 import { Queue, JoinableQueue } from '../queues/queue.js';
 import type { TargetSpec } from '../targets/describe.js';
+import { loadTarget } from '../targets/load.js';
+import { decode } from '../codec/codec.js';
+import type { Token } from './protocol.js';
+import { ManagedPool, POOL_BY_REFERENCE } from './pool-proxy.js';
 import { PyArray, PyDict, PyList, PyNamespace, PyValue } from './pyobjects.js';
 
-/** The RLock under each managed Condition (given back when its holder dies). */
-export const conditionLocks = new WeakMap<object, RLock>();
+/** The lock under each managed Condition (given back when its holder dies). */
+export const conditionLocks = new WeakMap<object, Lock | RLock>();
 
 export type Factory = (...args: unknown[]) => unknown;
 
@@ -30,6 +34,10 @@ export interface TypeInfo {
   local?: boolean;
   /** Its holds are given back when a client goes (locks, semaphores). */
   owned?: boolean;
+  /** Methods that take a function by reference: members of the server's family only. */
+  byReference?: readonly string[];
+  /** Whether these constructor arguments carry a function by reference (family only, too). */
+  createsByReference?: (args: unknown[]) => boolean;
 }
 
 /** A registration as it travels to a server that start() launches. */
@@ -55,17 +63,33 @@ export const syncTypes: readonly TypeInfo[] = [
   info('RLock', () => new RLock(), ACQ, { local: true, owned: true }),
   info('Semaphore', (v) => new Semaphore((v as number) ?? 1), [...ACQ, 'getValue'], { local: true, owned: true }),
   info('BoundedSemaphore', (v) => new BoundedSemaphore((v as number) ?? 1), [...ACQ, 'getValue'], { local: true, owned: true }),
-  info('Condition', () => {
-    const rl = new RLock();
-    const c = new Condition(rl);
-    conditionLocks.set(c, rl);
+  info('Condition', (lock) => {
+    const l = conditionLock(lock);
+    const c = new Condition(l);
+    conditionLocks.set(c, l);
     return c;
   }, [...ACQ, 'wait', 'notify', 'notifyAll'], { local: true, owned: true }),
   info('Event', () => new Event(), ['isSet', 'set', 'clear', 'wait'], { local: true }),
-  info('Barrier', (parties, _action, timeout) => new Barrier(parties as number, null, timeout as number | null | undefined), ['wait', 'reset', 'abort', 'parties', 'nWaiting', 'broken'], { local: true }),
+  info('Barrier', async (parties, action, timeout) => new Barrier(parties as number, action == null ? null : await loadTarget(action as TargetSpec), timeout as number | null | undefined),
+    ['wait', 'reset', 'abort', 'parties', 'nWaiting', 'broken'], { local: true, createsByReference: (a) => a[1] != null }),
+  info('Pool', (o) => new ManagedPool(o as Record<string, unknown> | null), ['apply', 'map', 'starmap', 'close', 'terminate', 'join'],
+    { byReference: POOL_BY_REFERENCE, createsByReference: (a) => (a[0] as { initializer?: unknown } | null)?.initializer != null }),
   info('Queue', (n) => new Queue((n as number) ?? 0), QUEUE, { local: true }),
   info('JoinableQueue', (n) => new JoinableQueue((n as number) ?? 0), [...QUEUE, 'taskDone', 'join'], { local: true }),
 ];
+
+/**
+ * The lock of Manager.Condition(lock): a managed Lock or RLock (its proxy arrives here as a
+ * proxy of this server: the object itself is in its token), or a new RLock.
+ */
+function conditionLock(lock: unknown): Lock | RLock {
+  if (lock == null) return new RLock();
+  if (lock instanceof Lock || lock instanceof RLock) return lock;
+  const local = (lock as { _token?: Token })._token?.local;
+  const obj = local ? (decode(local) as unknown[])[0] : null;
+  if (obj instanceof Lock || obj instanceof RLock) return obj;
+  throw new TypeError(`Manager.Condition(lock): expected a managed Lock or RLock (or null), got ${(lock as object)?.constructor?.name ?? typeof lock}`);
+}
 
 /** The public methods of an object: what a proxy may call by default. */
 export function publicMethods(obj: object): string[] {

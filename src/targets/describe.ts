@@ -49,7 +49,17 @@ export function describeTarget(target: AnyFunction | TargetRef, what = 'target')
   if (known) return known;
   const spec = find(target, what);
   cache.set(target, spec);
+  if (spec.kind === 'export') described.set(`${spec.module}#${spec.name}`, new WeakRef(target));
   return spec;
+}
+
+// The exports described here, by reference: one that comes back (a Barrier's action inside a
+// value sent back to this process) is the function itself, not an import of its module (which
+// would wait for ever on a main module still running its top-level await).
+const described = new Map<string, WeakRef<AnyFunction>>();
+/** @internal The function this process described as `spec`, if it is still alive. */
+export function describedHere(spec: TargetSpec): AnyFunction | undefined {
+  return spec.kind === 'export' ? described.get(`${spec.module}#${spec.name}`)?.deref() : undefined;
 }
 
 /** A named module we can read is parsed now, so that a syntax error fails the call, not the child. */

@@ -1,6 +1,6 @@
 // Child side of target shipping: import the defining module (running its top-level code again,
 // exactly Python's spawn rule) and take the export, or evaluate a self-contained source.
-import type { TargetSpec } from './describe.js';
+import { describedHere, type TargetSpec } from './describe.js';
 
 export async function loadTarget(spec: TargetSpec): Promise<(...args: unknown[]) => unknown> {
   if (spec.kind === 'source') {
@@ -10,6 +10,8 @@ export async function loadTarget(spec: TargetSpec): Promise<(...args: unknown[])
       throw new TypeError(`target '${spec.name}' could not be rebuilt from its source in the child (${(e as Error).message}); export it from its module instead`);
     }
   }
+  const known = describedHere(spec);
+  if (known) return known as (...args: unknown[]) => unknown;
   let ns: Record<string, unknown>;
   try {
     ns = (await import(spec.module)) as Record<string, unknown>;
