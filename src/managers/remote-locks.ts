@@ -14,7 +14,6 @@ import { ValueError } from '../errors.js';
 import { Condition } from '../sync/condition.js';
 import { RLock } from '../sync/rlock.js';
 import { blockOptions, deadlineOf } from '../util/options.js';
-import type { Owners } from './owners.js';
 
 const STATE = 0, OWNER = 1, DEPTH = 2;
 type Words = { i32: Int32Array; base: number; core: Core };
@@ -26,7 +25,8 @@ export interface Held {
   obj: object;
   /** The lock under a Condition (or the RLock itself). */
   lock: object | undefined;
-  owners: Owners | undefined;
+  /** The object's owner table (owners.ts), asked only how much a client holds. */
+  owners: { count(who: number): number } | undefined;
   who: number;
   /** The client is gone: a wait that ends now gives the lock straight back. */
   gone(): boolean;
