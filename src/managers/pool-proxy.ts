@@ -20,7 +20,7 @@ export interface ManagedPoolOptions {
   /** The start method of the pool's workers (default: the server's default). */
   context?: StartMethod | null;
 }
-interface MapOptions {
+interface ManagedMapOptions {
   chunksize?: number | null;
   timeout?: number | null;
 }
@@ -40,7 +40,7 @@ function refOf(spec: unknown, what: string): TargetRef {
   }
   return { module: s.module, name: s.name };
 }
-const mapOptions = (o: MapOptions | null | undefined, what: string) => {
+const mapOptions = (o: ManagedMapOptions | null | undefined, what: string) => {
   const c = checkOptions(o ?? undefined, ['chunksize', 'timeout'], what) ?? {};
   return { chunksize: c.chunksize ?? null, ...(c.timeout != null ? { timeout: c.timeout } : {}) };
 };
@@ -62,10 +62,10 @@ export class ManagedPool {
   apply(fn: unknown, args: unknown[] = []): Promise<unknown> {
     return this.#pool.apply(refOf(fn, 'Pool.apply'), args);
   }
-  map(fn: unknown, items: unknown[], options?: MapOptions | null): Promise<unknown[]> {
+  map(fn: unknown, items: unknown[], options?: ManagedMapOptions | null): Promise<unknown[]> {
     return this.#pool.map(refOf(fn, 'Pool.map'), items, mapOptions(options, 'Pool.map'));
   }
-  starmap(fn: unknown, items: unknown[][], options?: MapOptions | null): Promise<unknown[]> {
+  starmap(fn: unknown, items: unknown[][], options?: ManagedMapOptions | null): Promise<unknown[]> {
     return this.#pool.starmap(refOf(fn, 'Pool.starmap'), items, mapOptions(options, 'Pool.starmap'));
   }
   close(): void {
@@ -93,10 +93,10 @@ export class PoolProxy extends BaseProxy {
   apply<T = unknown>(fn: Fn, args: unknown[] = []): Promise<T> {
     return this._callmethod('apply', [byReference(fn, 'Pool.apply'), args]) as Promise<T>;
   }
-  map<T = unknown>(fn: Fn, iterable: Iterable<unknown>, options?: MapOptions): Promise<T[]> {
+  map<T = unknown>(fn: Fn, iterable: Iterable<unknown>, options?: ManagedMapOptions): Promise<T[]> {
     return this._callmethod('map', [byReference(fn, 'Pool.map'), [...iterable], mapOptions(options, 'Pool.map')]) as Promise<T[]>;
   }
-  starmap<T = unknown>(fn: Fn, iterable: Iterable<unknown[]>, options?: MapOptions): Promise<T[]> {
+  starmap<T = unknown>(fn: Fn, iterable: Iterable<unknown[]>, options?: ManagedMapOptions): Promise<T[]> {
     return this._callmethod('starmap', [byReference(fn, 'Pool.starmap'), [...iterable], mapOptions(options, 'Pool.starmap')]) as Promise<T[]>;
   }
   /**
