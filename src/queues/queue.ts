@@ -10,7 +10,7 @@ import { core } from '../core/core.js';
 import { EmptyError, FullError, TimeoutError, ValueError } from '../errors.js';
 import { WAITABLE, type WaitTarget } from '../process/waitable.js';
 import { waitReadable } from '../connection/connection.js';
-import { senderOf } from '../connection/sender.js';
+import { senderOf, type Sender } from '../connection/sender.js';
 import { Ring } from '../connection/ring.js';
 import { decodeIncoming, decodeOutgoing, outgoing, type Outgoing } from '../connection/message.js';
 import { Fifo } from './fifo.js';
@@ -119,19 +119,22 @@ abstract class QueueBase {
 }
 
 export class SimpleQueue extends QueueBase {
+  /** This thread's ordered sender on the ring (made with the queue: puts are hot). */
+  readonly #sender: Sender;
   constructor(ring?: Ring) {
     super(ring instanceof Ring ? ring : new Ring(QUEUE_CAPACITY));
+    this.#sender = senderOf(this.ring);
   }
   /** Puts an item, waiting for room in the ring if the consumer is behind; puts keep their call order. */
   put(obj: unknown): Promise<void> {
     return promised(() => {
       this.check('SimpleQueue.put');
-      return senderOf(this.ring).send(obj, null);
+      return this.#sender.send(obj, null);
     });
   }
   putSync(obj: unknown): void {
     this.check('SimpleQueue.putSync');
-    senderOf(this.ring).sendSync(obj, null, 'SimpleQueue.putSync');
+    this.#sender.sendSync(obj, null, 'SimpleQueue.putSync');
   }
   empty(): boolean {
     return !this.ring.readable();
