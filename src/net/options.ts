@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:buffer';
 import { ValueError } from '../errors.js';
-import { describe, timeoutMs } from '../util/options.js';
+import { checkOptions as checkNames, checkSignal, describe, timeoutMs } from '../util/options.js';
 
 export type Family = 'AF_INET' | 'AF_INET6' | 'AF_UNIX';
 /** `['host', port]` (TCP) or a Unix socket path ('\0name': the abstract namespace). */
@@ -44,21 +44,14 @@ export const CLIENT_HANDSHAKE_MS = 20_000;
 const common = ['family', 'authkey', 'maxMessageSize', 'handshakeTimeout'];
 const known = { listener: ['address', 'backlog', ...common], client: ['signal', ...common] };
 
+/** A Listener's or a Client's options, checked by the package's one checker (names the one meant). */
 export function checkOptions<T extends object>(o: unknown, kind: 'listener' | 'client', what: string): T {
-  if (o === undefined || o === null) return {} as T;
-  if (typeof o !== 'object') throw new TypeError(`${what}: expected an options object, got ${describe(o)}`);
-  for (const k of Object.keys(o)) {
-    if (!known[kind].includes(k)) throw new TypeError(`${what}: unknown option '${k}' (known: ${known[kind].join(', ')})`);
-  }
-  return o as T;
+  return (checkNames(o as T | undefined, known[kind], what) ?? {}) as T;
 }
 
+/** `{ signal }` of a socket wait (accept, recv...): the signal, checked. */
 export function checkWaitOptions(o: WaitOptions | undefined, what: string): AbortSignal | undefined {
-  if (o === undefined || o === null) return undefined;
-  if (typeof o !== 'object') throw new TypeError(`${what}: expected options { signal }, got ${describe(o)}`);
-  for (const k of Object.keys(o)) if (k !== 'signal') throw new TypeError(`${what}: unknown option '${k}' (known: signal)`);
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new TypeError(`${what}: signal must be an AbortSignal, got ${describe(o.signal)}`);
-  return o.signal;
+  return checkSignal(checkNames(o, ['signal'], what)?.signal, what) ?? undefined;
 }
 
 export function maxMessageSizeOf(v: unknown, what: string): number {

@@ -4,7 +4,6 @@
 import type { Lock } from '../sync/lock.js';
 import { Lock as LockClass } from '../sync/lock.js';
 import { RLock } from '../sync/rlock.js';
-import { checkOptions } from '../util/options.js';
 
 export type GuardLock = Lock | RLock;
 export interface SharedOptions {
@@ -15,9 +14,8 @@ export interface SharedOptions {
 // ScalarOf and Writable are declared beside Struct (they and its views refer to each other).
 export type { ScalarOf, Writable } from './struct.js';
 
-/** The lock a Value/Array is guarded by, null for `lock: false`; options are checked first. */
+/** The lock a Value/Array is guarded by, null for `lock: false` (the caller checked the option names). */
 export function lockOption(options: SharedOptions | undefined, what: string): GuardLock | null {
-  checkOptions(options, ['lock'], what);
   const lock = options?.lock ?? true;
   if (lock === true) return new RLock();
   if (lock === false) return null;
